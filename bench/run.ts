@@ -1,0 +1,30 @@
+import { benchmarkStartup } from "./startup.bench.js";
+import { benchmarkServerUrl, isServerReachable } from "./support.js";
+
+/**
+ * npm run bench [-- --only <name>]: prints figures, asserts nothing. Each benchmark runs on
+ * PGlite and, when the server at BENCH_DATABASE_URL (default: the local PostgreSQL) answers,
+ * on PostgreSQL in a scratch database it drops afterwards.
+ */
+const benchmarks: Record<string, (options: { postgres: boolean }) => Promise<void>> = {
+  startup: benchmarkStartup,
+};
+
+async function runBenchmarks(argv: string[]): Promise<void> {
+  const onlyIndex = argv.indexOf("--only");
+  const only = onlyIndex >= 0 ? argv[onlyIndex + 1] : undefined;
+  const postgres = await isServerReachable(benchmarkServerUrl());
+  if (!postgres) console.log(`PostgreSQL at ${benchmarkServerUrl()} is not reachable: PGlite figures only`);
+  for (const [name, run] of Object.entries(benchmarks)) {
+    if (only && only !== name) continue;
+    await run({ postgres });
+  }
+}
+
+runBenchmarks(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,55 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { monotonicMilliseconds } from "../src/shared/clock.js";
+
+/** The PostgreSQL server benchmarks run against; each benchmark makes its own database in it. */
+export function benchmarkServerUrl(): string {
+  return process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+}
+
+export async function isServerReachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** A throwaway database on the benchmark server, dropped by the returned function. */
+export async function createScratchDatabase(label: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const serverUrl = new URL(benchmarkServerUrl());
+  const name = `ishtirak_bench_${label}_${randomUUID().replaceAll("-", "").slice(0, 8)}`;
+  const admin = new pg.Client({ connectionString: serverUrl.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const dropper = new pg.Client({ connectionString: serverUrl.toString() });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}
+
+export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; milliseconds: number }> {
+  const started = monotonicMilliseconds();
+  const result = await work();
+  return { result, milliseconds: monotonicMilliseconds() - started };
+}
+
+export function printFigure(benchmark: string, figure: string, value: string): void {
+  console.log(`${benchmark.padEnd(28)} ${figure.padEnd(44)} ${value}`);
+}
+
+export function peakRssMegabytes(): string {
+  return `${Math.round(process.resourceUsage().maxRSS / 1024)} MB`;
+}

@@ -1,0 +1,60 @@
+import { z } from "zod";
+
+/**
+ * The only reader of the environment. Parsed once at start; a bad value stops the process
+ * with every problem listed. Defaults make `npm start` work with no variables at all.
+ */
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Unset: the embedded PGlite database under DATA_DIR. Set: PostgreSQL through a pool. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().min(1).default("./data"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Largest request body accepted by ordinary routes; bulk routes set their own. */
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  database: { kind: "postgresql"; url: string; poolMax: number } | { kind: "pglite"; dataDirectory: string };
+  logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
+  bodyLimitBytes: number;
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(environment: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  const variables = parsed.data;
+  return Object.freeze({
+    port: variables.PORT,
+    host: variables.HOST,
+    database:
+      variables.DATABASE_URL === undefined
+        ? { kind: "pglite" as const, dataDirectory: variables.DATA_DIR }
+        : { kind: "postgresql" as const, url: variables.DATABASE_URL, poolMax: variables.DATABASE_POOL_MAX },
+    logLevel: variables.LOG_LEVEL,
+    bodyLimitBytes: variables.BODY_LIMIT_BYTES,
+  });
+}

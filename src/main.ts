@@ -1,0 +1,61 @@
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { monotonicMilliseconds, systemClock } from "./shared/clock.js";
+import { DatabaseUnreachableError } from "./shared/db/database.js";
+import { applyPendingMigrations, MigrationError, migrationNames } from "./shared/db/migrations.js";
+import { openConfiguredDatabase } from "./shared/db/open-configured-database.js";
+import { createLogger } from "./shared/logger.js";
+
+/**
+ * Process entry: the only place that wires real dependencies. Configuration, database,
+ * pending migrations (through the same code as `npm run db:migrate`), then HTTP.
+ */
+async function startService(): Promise<void> {
+  const started = monotonicMilliseconds();
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: config.logLevel });
+  const database = await openConfiguredDatabase(config);
+  const applied = await applyPendingMigrations(database);
+  if (applied.length > 0) logger.info({ migrations: applied }, "applied pending migrations");
+
+  const app = createApp({
+    db: database.prisma,
+    clock: systemClock,
+    config,
+    logger,
+    expectedMigrations: await migrationNames(),
+  });
+
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (address) => {
+    const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+    const startupMs = Math.round(monotonicMilliseconds() - started);
+    console.log(
+      `Ishtirak listening on http://${host}:${address.port} (database: ${database.description}; ready in ${startupMs} ms)`,
+    );
+    logger.info({ port: address.port, database: database.description, startupMs }, "listening");
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    server.close(() => {
+      database.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+startService().catch((error: unknown) => {
+  const explained =
+    error instanceof ConfigError || error instanceof DatabaseUnreachableError || error instanceof MigrationError;
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`ishtirak: ${explained ? message : `failed to start: ${message.split("\n")[0]}`}`);
+  process.exit(1);
+});

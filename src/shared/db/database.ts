@@ -1,0 +1,161 @@
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { type Prisma, PrismaClient } from "../../generated/prisma/client.js";
+
+export type { PrismaClient };
+/** What a repository function receives: the client, or the transaction it runs in. */
+export type Tx = Prisma.TransactionClient;
+
+export type DatabaseKind = "pglite" | "postgresql";
+
+/**
+ * An open database: the Prisma client for queries and the adapter factory that Prisma's
+ * schema engine uses to apply migrations to the same database.
+ */
+export type Database = {
+  readonly kind: DatabaseKind;
+  /** Where the data lives, safe to print (no password). */
+  readonly description: string;
+  readonly prisma: PrismaClient;
+  readonly migrationAdapter: SqlMigrationAwareDriverAdapterFactory;
+  /** The embedded engine itself, when kind is "pglite". */
+  readonly pglite?: PGlite;
+  close(): Promise<void>;
+};
+
+export type PostgresOptions = {
+  url: string;
+  poolMax: number;
+  /** A schema other than public: every query and migration runs in it (tests use one per file). */
+  schema?: string;
+};
+
+export type PgliteOptions = {
+  /** A folder to persist into, or undefined for a throwaway in-memory database. */
+  dataDirectory?: string;
+  /** A tarball made by `dumpPgliteDatabase`, loaded instead of starting empty (tests). */
+  loadDataDir?: Blob;
+};
+
+export class DatabaseUnreachableError extends Error {
+  constructor(
+    readonly description: string,
+    readonly reason: string,
+  ) {
+    super(`cannot reach the database (${description}): ${reason}`);
+    this.name = "DatabaseUnreachableError";
+  }
+}
+
+/** "postgres@127.0.0.1:5432/test", never the password. */
+export function describePostgresUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const user = parsed.username ? `${decodeURIComponent(parsed.username)}@` : "";
+    return `PostgreSQL ${user}${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`;
+  } catch {
+    return "PostgreSQL (unparsable URL)";
+  }
+}
+
+export async function openPostgresDatabase(options: PostgresOptions): Promise<Database> {
+  const description = describePostgresUrl(options.url) + (options.schema ? ` schema ${options.schema}` : "");
+  const connection: pg.PoolConfig = {
+    connectionString: options.url,
+    connectionTimeoutMillis: 5_000,
+    // Unqualified names in migrations and raw SQL resolve to the chosen schema.
+    ...(options.schema ? { options: `-c search_path="${options.schema}"` } : {}),
+  };
+  const adapterOptions = options.schema ? { schema: options.schema } : undefined;
+  const pool = new pg.Pool({ ...connection, max: options.poolMax });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new DatabaseUnreachableError(description, error instanceof Error ? error.message : String(error));
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, adapterOptions) });
+  return {
+    kind: "postgresql",
+    description,
+    prisma,
+    // The schema engine takes a session-level advisory lock and releases it later; over a
+    // pool the unlock can land on another connection and leave the lock held, so other
+    // migrators wait out the engine's 10 s timeout. A pool of one keeps both on one session.
+    migrationAdapter: new PrismaPg({ ...connection, max: 1 }, adapterOptions),
+    close: closeOnce(async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    }),
+  };
+}
+
+export async function openPgliteDatabase(options: PgliteOptions = {}): Promise<Database> {
+  const client = await PGlite.create({
+    ...(options.dataDirectory === undefined ? {} : { dataDir: options.dataDirectory }),
+    ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
+  });
+  const adapter = new PrismaPGlite(client);
+  const prisma = new PrismaClient({ adapter });
+  return {
+    kind: "pglite",
+    description:
+      options.dataDirectory === undefined ? "PGlite (in memory)" : `PGlite (embedded) in ${options.dataDirectory}`,
+    prisma,
+    migrationAdapter: awaitingScriptsAdapter(adapter, client),
+    pglite: client,
+    close: closeOnce(async () => {
+      await prisma.$disconnect();
+      await client.close();
+    }),
+  };
+}
+
+/** Closing twice (a test's drop after a close, a second signal) is a no-op. */
+function closeOnce(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= close();
+    return closing;
+  };
+}
+
+/**
+ * pglite-prisma-adapter 0.7.2 starts `executeScript` without awaiting it, so a failing
+ * migration script would surface as an unhandled rejection after the schema engine had
+ * recorded it as applied. This wrapper awaits the script and lets its error fail the migration.
+ */
+function awaitingScriptsAdapter(factory: PrismaPGlite, client: PGlite): SqlMigrationAwareDriverAdapterFactory {
+  const withAwaitedScripts = (adapter: SqlDriverAdapter, owner: PGlite): SqlDriverAdapter =>
+    Object.assign(Object.create(adapter) as SqlDriverAdapter, {
+      executeScript: async (script: string) => {
+        await owner.exec(script);
+      },
+    });
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => withAwaitedScripts(await factory.connect(), client),
+    connectToShadowDb: async () => {
+      const shadow = await PGlite.create();
+      const adapter = await new PrismaPGlite(shadow).connect();
+      return Object.assign(withAwaitedScripts(adapter, shadow), {
+        dispose: async () => {
+          await shadow.close();
+        },
+      });
+    },
+  };
+}
+
+/** A snapshot of a PGlite database, to start others from (per-file test databases). */
+export async function dumpPgliteDatabase(database: Database): Promise<Blob> {
+  if (database.pglite === undefined) throw new Error("only PGlite databases can be dumped");
+  return (await database.pglite.dumpDataDir("none")) as Blob;
+}

@@ -1,0 +1,155 @@
+import { type Hook, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import { monotonicMilliseconds } from "./clock.js";
+import { AppError, type ErrorCode, type ErrorDetail, errorBody, errorStatus } from "./errors.js";
+import type { Logger } from "./logger.js";
+
+/** Per-request values only; dependencies reach handlers by closure. */
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    logger: Logger;
+  };
+};
+
+export const REQUEST_ID_HEADER = "X-Request-Id";
+
+/** zod failures in params, query or body: 400 VALIDATION_FAILED listing every issue. */
+export const rejectInvalidInput: Hook<unknown, AppEnv, string, unknown> = (result) => {
+  if (result.success) return;
+  throw new AppError(
+    "VALIDATION_FAILED",
+    `the request ${result.target} is invalid`,
+    result.error.issues.map((issue) => ({
+      path: [result.target, ...issue.path.map(String)].join("."),
+      message: issue.message,
+      issue: issue.code,
+    })),
+  );
+};
+
+/** An OpenAPIHono with the shared validation hook: every feature builds its sub-app with it. */
+export function createRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalidInput });
+}
+
+/** Assigns (or accepts a well-formed incoming) request id and logs one line per request. */
+export function tagAndLogRequests(logger: Logger): MiddlewareHandler<AppEnv>[] {
+  return [
+    requestId({ headerName: REQUEST_ID_HEADER }),
+    async (c, next) => {
+      const requestLogger = logger.child({ requestId: c.var.requestId });
+      c.set("logger", requestLogger);
+      const started = monotonicMilliseconds();
+      await next();
+      requestLogger.info(
+        {
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          durationMs: Math.round((monotonicMilliseconds() - started) * 100) / 100,
+        },
+        "request",
+      );
+    },
+  ];
+}
+
+export function limitBodySize(maxBytes: number): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new AppError("PAYLOAD_TOO_LARGE", `the request body is larger than ${maxBytes} bytes`);
+    },
+  });
+}
+
+/** HTTPExceptions come from Hono's own validators and middleware; give them our codes. */
+function appErrorFromHttpException(exception: HTTPException): AppError {
+  switch (exception.status) {
+    case 400:
+      return exception.message.startsWith("Malformed JSON")
+        ? new AppError("MALFORMED_JSON", "the request body is not valid JSON")
+        : new AppError("VALIDATION_FAILED", exception.message || "the request is invalid");
+    case 413:
+      return new AppError("PAYLOAD_TOO_LARGE", "the request body is too large");
+    case 415:
+      return new AppError("UNSUPPORTED_MEDIA_TYPE", "the request body must be application/json");
+    default:
+      return new AppError("INTERNAL", "an unexpected error occurred");
+  }
+}
+
+export function renderError(fallbackLogger: Logger): ErrorHandler<AppEnv> {
+  return (error, c) => {
+    const logger = c.get("logger") ?? fallbackLogger;
+    let appError: AppError;
+    if (error instanceof AppError) {
+      appError = error;
+    } else if (error instanceof HTTPException) {
+      appError = appErrorFromHttpException(error);
+    } else {
+      appError = new AppError("INTERNAL", "an unexpected error occurred");
+    }
+    if (appError.code === "INTERNAL") {
+      logger.error({ err: error }, "unhandled error");
+    }
+    return c.json(errorBody(appError, c.get("requestId")), appError.status);
+  };
+}
+
+export const answerRouteNotFound: NotFoundHandler<AppEnv> = (c) => {
+  const error = new AppError("ROUTE_NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`);
+  return c.json(errorBody(error, c.get("requestId")), error.status);
+};
+
+export function answerMethodNotAllowed(app: OpenAPIHono<AppEnv>): MiddlewareHandler<AppEnv> {
+  return methodNotAllowed<AppEnv>({
+    app,
+    onMethodNotAllowed: (c: Context<AppEnv>, allowed: string[]) => {
+      const error = new AppError(
+        "METHOD_NOT_ALLOWED",
+        `${c.req.method} is not allowed here; use ${allowed.join(", ")}`,
+      );
+      return c.json(errorBody(error, c.get("requestId")), error.status, { Allow: allowed.join(", ") });
+    },
+  });
+}
+
+export const ErrorResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "VALIDATION_FAILED" }),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string().optional(), message: z.string() }).catchall(z.unknown())).optional(),
+      requestId: z.string().optional(),
+    }),
+  })
+  .openapi("Error");
+
+/**
+ * OpenAPI responses for the error codes a route can answer with, grouped by status and
+ * generated from the one error table, so the document cannot drift from `renderError`.
+ */
+export function errorResponses(...codes: ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set<ErrorCode>([...codes, "VALIDATION_FAILED", "INTERNAL"])) {
+    const status = errorStatus[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, statusCodes]) => [
+      status,
+      {
+        description: `Error: ${statusCodes.join(", ")}`,
+        content: { "application/json": { schema: ErrorResponseSchema } },
+      },
+    ]),
+  );
+}
+
+export type { ErrorDetail };

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.js";
+
+describe("loadConfig", () => {
+  it("runs with no variables at all: embedded database under ./data on port 3000", () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: "0.0.0.0",
+      database: { kind: "pglite", dataDirectory: "./data" },
+      logLevel: "info",
+      bodyLimitBytes: 1_048_576,
+    });
+  });
+
+  it("uses PostgreSQL when DATABASE_URL is set, and treats empty values as unset", () => {
+    const config = loadConfig({ DATABASE_URL: "postgres://u:p@db:5432/ishtirak", DATABASE_POOL_MAX: "20", PORT: "" });
+    expect(config.database).toEqual({ kind: "postgresql", url: "postgres://u:p@db:5432/ishtirak", poolMax: 20 });
+    expect(config.port).toBe(3000);
+  });
+
+  it("lists every bad value at once", () => {
+    try {
+      loadConfig({ PORT: "70000", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud" });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems.map((problem) => problem.split(":")[0]).sort()).toEqual([
+        "DATABASE_URL",
+        "LOG_LEVEL",
+        "PORT",
+      ]);
+    }
+  });
+
+  it("is frozen", () => {
+    expect(Object.isFrozen(loadConfig({}))).toBe(true);
+  });
+});

@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+
+const projectRoot = path.resolve(import.meta.dirname, "../..");
+const tsxBinary = path.join(projectRoot, "node_modules", ".bin", "tsx");
+
+export type RunningService = {
+  url: string;
+  firstLine: string;
+  output(): string;
+  stop(): Promise<number | null>;
+};
+
+/** Starts `src/main.ts` as `npm start` does and waits for the line announcing its URL. */
+export function startService(environment: Record<string, string>, timeoutMs = 60_000): Promise<RunningService> {
+  const child = spawn(tsxBinary, ["src/main.ts"], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", PORT: "0", ...environment },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`service did not start within ${timeoutMs} ms:\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    const poll = setInterval(() => {
+      const match = /^Ishtirak listening on (http:\/\/\S+) .*$/m.exec(stdout);
+      if (match?.[1]) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve({ url: match[1], firstLine: match[0], output: () => stdout + stderr, stop: () => stopChild(child) });
+      }
+    }, 50);
+    child.on("exit", (code) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      reject(new ServiceExitedError(code, stdout, stderr));
+    });
+  });
+}
+
+export class ServiceExitedError extends Error {
+  constructor(
+    readonly exitCode: number | null,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    super(`service exited with ${exitCode}: ${stderr}`);
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once("exit", (code) => resolve(code));
+    child.kill("SIGTERM");
+  });
+}

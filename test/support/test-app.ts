@@ -1,0 +1,60 @@
+import { expect } from "vitest";
+import { createApp } from "../../src/app.js";
+import { type Config, loadConfig } from "../../src/config.js";
+import { FixedClock } from "../../src/shared/clock.js";
+import { migrationNames } from "../../src/shared/db/migrations.js";
+import { ErrorResponseSchema } from "../../src/shared/http.js";
+import { createLogger } from "../../src/shared/logger.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
+
+export const TEST_NOW = "2026-11-25T09:00:00.000Z";
+
+export type TestContext = {
+  app: ReturnType<typeof createApp>;
+  database: TestDatabase;
+  clock: FixedClock;
+  config: Config;
+  close(): Promise<void>;
+};
+
+/** The real application over a fresh test database and a fixed clock. */
+export async function buildTestApp(options: { environment?: Record<string, string> } = {}): Promise<TestContext> {
+  const database = await createTestDatabase();
+  const clock = new FixedClock(TEST_NOW);
+  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", ...options.environment });
+  const app = createApp({
+    db: database.prisma,
+    clock,
+    config,
+    logger: createLogger({ level: config.logLevel }),
+    expectedMigrations: await migrationNames(),
+  });
+  return { app, database, clock, config, close: () => database.drop() };
+}
+
+export type TestResponse = { status: number; headers: Headers; body: unknown };
+
+/** Sends JSON through the app in-process and returns the status, headers and parsed body. */
+export async function requestJson(
+  app: TestContext["app"],
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<TestResponse> {
+  const response = await app.request(path, {
+    method,
+    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Asserts the one error shape and returns it parsed. */
+export function expectError(response: TestResponse, status: number, code: string) {
+  expect({ status: response.status, body: response.body }).toMatchObject({ status, body: { error: { code } } });
+  const parsed = ErrorResponseSchema.parse(response.body);
+  expect(parsed.error.requestId).toBe(response.headers.get("x-request-id"));
+  return parsed.error;
+}
