@@ -85,10 +85,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
     kind: "postgresql",
     description,
     prisma,
-    // The schema engine takes a session-level advisory lock and releases it later; over a
-    // pool the unlock can land on another connection and leave the lock held, so other
-    // migrators wait out the engine's 10 s timeout. A pool of one keeps both on one session.
-    migrationAdapter: new PrismaPg({ ...connection, max: 1 }, adapterOptions),
+    migrationAdapter: postgresMigrationAdapter(connection, adapterOptions),
     close: closeOnce(async () => {
       await prisma.$disconnect();
       await pool.end();
@@ -101,14 +98,13 @@ export async function openPgliteDatabase(options: PgliteOptions = {}): Promise<D
     ...(options.dataDirectory === undefined ? {} : { dataDir: options.dataDirectory }),
     ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
   });
-  const adapter = new PrismaPGlite(client);
-  const prisma = new PrismaClient({ adapter });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
   return {
     kind: "pglite",
     description:
       options.dataDirectory === undefined ? "PGlite (in memory)" : `PGlite (embedded) in ${options.dataDirectory}`,
     prisma,
-    migrationAdapter: awaitingScriptsAdapter(adapter, client),
+    migrationAdapter: pgliteMigrationAdapter(client),
     pglite: client,
     close: closeOnce(async () => {
       await prisma.$disconnect();
@@ -127,31 +123,52 @@ function closeOnce(close: () => Promise<void>): () => Promise<void> {
 }
 
 /**
- * pglite-prisma-adapter 0.7.2 starts `executeScript` without awaiting it, so a failing
- * migration script would surface as an unhandled rejection after the schema engine had
- * recorded it as applied. This wrapper awaits the script and lets its error fail the migration.
+ * Both adapters mishandle migration scripts: @prisma/adapter-pg 7.10 splits a script on every
+ * ";" (breaking function bodies) and runs the pieces outside a transaction, and
+ * pglite-prisma-adapter 0.7.2 starts it without awaiting, so a failing script would be
+ * recorded as applied. The schema engine's native build sends a script whole; so does this
+ * wrapper, as one simple query, which PostgreSQL runs atomically in an implicit transaction.
  */
-function awaitingScriptsAdapter(factory: PrismaPGlite, client: PGlite): SqlMigrationAwareDriverAdapterFactory {
-  const withAwaitedScripts = (adapter: SqlDriverAdapter, owner: PGlite): SqlDriverAdapter =>
-    Object.assign(Object.create(adapter) as SqlDriverAdapter, {
-      executeScript: async (script: string) => {
-        await owner.exec(script);
-      },
-    });
+function runningScriptsWhole(
+  adapter: SqlDriverAdapter,
+  runScript: (script: string) => Promise<unknown>,
+): SqlDriverAdapter {
+  return Object.assign(Object.create(adapter) as SqlDriverAdapter, {
+    executeScript: async (script: string) => {
+      await runScript(script);
+    },
+  });
+}
+
+function postgresMigrationAdapter(connection: pg.PoolConfig, options: { schema: string } | undefined) {
+  // One connection: the engine's advisory lock and unlock must share a session.
+  const factory = new PrismaPg({ ...connection, max: 1 }, options);
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    connect: async () => withAwaitedScripts(await factory.connect(), client),
+    connect: async () => {
+      const adapter = await factory.connect();
+      return runningScriptsWhole(adapter, (script) => adapter.underlyingDriver().query(script));
+    },
+    connectToShadowDb: async () => {
+      const adapter = await factory.connectToShadowDb();
+      return runningScriptsWhole(adapter, (script) => adapter.underlyingDriver().query(script));
+    },
+  } satisfies SqlMigrationAwareDriverAdapterFactory;
+}
+
+function pgliteMigrationAdapter(client: PGlite) {
+  const factory = new PrismaPGlite(client);
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => runningScriptsWhole(await factory.connect(), (script) => client.exec(script)),
     connectToShadowDb: async () => {
       const shadow = await PGlite.create();
-      const adapter = await new PrismaPGlite(shadow).connect();
-      return Object.assign(withAwaitedScripts(adapter, shadow), {
-        dispose: async () => {
-          await shadow.close();
-        },
-      });
+      const adapter = runningScriptsWhole(await new PrismaPGlite(shadow).connect(), (script) => shadow.exec(script));
+      return Object.assign(adapter, { dispose: () => shadow.close() });
     },
-  };
+  } satisfies SqlMigrationAwareDriverAdapterFactory;
 }
 
 /** A snapshot of a PGlite database, to start others from (per-file test databases). */

@@ -94,6 +94,31 @@ describe("Prisma migrations through the WASM schema engine", () => {
     expect(await appliedMigrationNames(database)).toEqual(new Set());
   });
 
+  it("applies a script whole: function bodies with semicolons, atomically", async () => {
+    await writeFile(project.schemaPath, SCHEMA_HEAD);
+    const withFunction = path.join(project.migrationsDirectory, "20261125080000_function");
+    await mkdir(withFunction);
+    await writeFile(
+      path.join(withFunction, "migration.sql"),
+      "CREATE FUNCTION twice(x int) RETURNS int LANGUAGE plpgsql AS $$\nBEGIN\n  x := x * 2;\n  RETURN x;\nEND\n$$;\nCREATE TABLE uses_it (note text DEFAULT 'a;b');\n",
+    );
+    const database = await freshDatabase();
+    expect(await applyPendingMigrations(database, project)).toEqual(["20261125080000_function"]);
+    expect(await database.prisma.$queryRawUnsafe("SELECT twice(21) AS doubled")).toEqual([{ doubled: 42 }]);
+
+    const halfBroken = path.join(project.migrationsDirectory, "20261125090000_half_broken");
+    await mkdir(halfBroken);
+    await writeFile(
+      path.join(halfBroken, "migration.sql"),
+      "CREATE TABLE first_half (id int);\nSELECT no_such_function();\n",
+    );
+    await expect(applyPendingMigrations(database, project)).rejects.toThrow(MigrationError);
+    const tables = await database.prisma.$queryRawUnsafe<{ name: string | null }[]>(
+      "SELECT to_regclass('first_half')::text AS name",
+    );
+    expect(tables).toEqual([{ name: null }]);
+  });
+
   it("the project's own migrations match its schema", async () => {
     expect(await diffMigrationsToSchema()).toBe("");
     const directories = (
