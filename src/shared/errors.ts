@@ -17,6 +17,30 @@ export const errorStatus = {
   PAYLOAD_TOO_LARGE: 413,
   /** The body is not in a media type the route accepts. */
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A date range whose end is before its start. */
+  DATE_RANGE_REVERSED: 400,
+  /** A date range longer than the endpoint serves in one request. */
+  DATE_RANGE_TOO_LONG: 400,
+  /** No valid session or bearer token came with a request that needs one. */
+  AUTHENTICATION_REQUIRED: 401,
+  /** Login with an unknown email or a wrong password (the two are not told apart). */
+  INVALID_CREDENTIALS: 401,
+  /** The caller is signed in but its role may not do this. */
+  ROLE_NOT_PERMITTED: 403,
+  /** An account code outside the chart of accounts. */
+  LEDGER_ACCOUNT_UNKNOWN: 404,
+  /** No journal entry has this id. */
+  LEDGER_ENTRY_NOT_FOUND: 404,
+  /** The entry was reversed already; an entry is reversed at most once. */
+  LEDGER_ENTRY_ALREADY_REVERSED: 409,
+  /** A staff user with this email exists already. */
+  STAFF_EMAIL_TAKEN: 409,
+  /** Debits and credits differ, a line is zero, or the entry has too few or too many lines. */
+  LEDGER_ENTRY_UNBALANCED: 422,
+  /** A control account line without its establishment, or another account's line with one. */
+  LEDGER_ESTABLISHMENT_DIMENSION: 422,
+  /** The same idempotency key came with a different request than the first time. */
+  IDEMPOTENCY_KEY_REUSED: 422,
   /** Something failed that the request could not have caused; details are in the log only. */
   INTERNAL: 500,
   /** The database is unreachable or has migrations still to apply. */

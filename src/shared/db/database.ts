@@ -1,6 +1,11 @@
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
-import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type {
+  SqlDriverAdapter,
+  SqlDriverAdapterFactory,
+  SqlMigrationAwareDriverAdapterFactory,
+  Transaction,
+} from "@prisma/driver-adapter-utils";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { type Prisma, PrismaClient } from "../../generated/prisma/client.js";
@@ -98,7 +103,7 @@ export async function openPgliteDatabase(options: PgliteOptions = {}): Promise<D
     ...(options.dataDirectory === undefined ? {} : { dataDir: options.dataDirectory }),
     ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
   });
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
+  const prisma = new PrismaClient({ adapter: pgliteQueryAdapter(client) });
   return {
     kind: "pglite",
     description:
@@ -169,6 +174,45 @@ function pgliteMigrationAdapter(client: PGlite) {
       return Object.assign(adapter, { dispose: () => shadow.close() });
     },
   } satisfies SqlMigrationAwareDriverAdapterFactory;
+}
+
+/**
+ * pglite-prisma-adapter 0.7.2 (pinned) attaches a `.catch` to the promise its commit awaits,
+ * so an error raised at COMMIT (a deferred constraint trigger, such as the ledger's
+ * entry-completeness check) is swallowed: PGlite rolls back while the caller is told the
+ * transaction committed. This wrapper keeps the raw transaction promise and awaits it in
+ * commit(), so the error reaches Prisma and the caller as it does on PostgreSQL.
+ */
+function pgliteQueryAdapter(client: PGlite): SqlDriverAdapterFactory {
+  const factory = new PrismaPGlite(client);
+  type Inner = { startTransactionInner(conn: unknown, options: { usePhantomQuery: boolean }): Promise<Transaction> };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => {
+      const adapter = await factory.connect();
+      return Object.assign(Object.create(adapter) as SqlDriverAdapter, {
+        startTransaction: async () => {
+          let outcome: Promise<unknown> = Promise.resolve();
+          const connection = {
+            transaction: (run: Parameters<PGlite["transaction"]>[0]) => {
+              outcome = client.transaction(run);
+              return outcome;
+            },
+          };
+          const transaction = await (adapter as unknown as Inner).startTransactionInner(connection, {
+            usePhantomQuery: true,
+          });
+          return Object.assign(Object.create(transaction) as Transaction, {
+            commit: async () => {
+              await transaction.commit();
+              await outcome;
+            },
+          });
+        },
+      });
+    },
+  };
 }
 
 /** A snapshot of a PGlite database, to start others from (per-file test databases). */

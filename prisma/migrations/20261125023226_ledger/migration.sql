@@ -65,7 +65,6 @@ CREATE TABLE "journal_entries" (
 
 -- CreateTable
 CREATE TABLE "journal_lines" (
-    "id" BIGSERIAL NOT NULL,
     "entry_id" TEXT NOT NULL,
     "line_number" SMALLINT NOT NULL,
     "account_code" TEXT NOT NULL,
@@ -73,7 +72,7 @@ CREATE TABLE "journal_lines" (
     "amount" DECIMAL(18,2) NOT NULL,
     "effective_date" DATE NOT NULL,
 
-    CONSTRAINT "journal_lines_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "journal_lines_pkey" PRIMARY KEY ("entry_id","line_number")
 );
 
 -- CreateTable
@@ -116,10 +115,10 @@ CREATE INDEX "journal_entries_effective_date_id_idx" ON "journal_entries"("effec
 CREATE INDEX "journal_lines_account_code_establishment_id_effective_date_idx" ON "journal_lines"("account_code", "establishment_id", "effective_date");
 
 -- CreateIndex
-CREATE INDEX "journal_lines_effective_date_entry_id_line_number_idx" ON "journal_lines"("effective_date", "entry_id", "line_number");
+CREATE INDEX "journal_lines_account_code_effective_date_idx" ON "journal_lines"("account_code", "effective_date");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "journal_lines_entry_id_line_number_key" ON "journal_lines"("entry_id", "line_number");
+CREATE INDEX "journal_lines_effective_date_entry_id_line_number_idx" ON "journal_lines"("effective_date", "entry_id", "line_number");
 
 -- AddForeignKey
 ALTER TABLE "journal_entries" ADD CONSTRAINT "journal_entries_reverses_entry_id_fkey" FOREIGN KEY ("reverses_entry_id") REFERENCES "journal_entries"("id") ON DELETE SET NULL ON UPDATE CASCADE;
@@ -179,13 +178,13 @@ CREATE FUNCTION ledger_check_and_summarise_lines() RETURNS trigger LANGUAGE plpg
 DECLARE
   offending record;
 BEGIN
-  SELECT e.id, e.line_count, count(l.id) AS lines, coalesce(sum(l.amount), 0) AS debits_minus_credits
+  SELECT e.id, e.line_count, count(*) AS lines, coalesce(sum(l.amount), 0) AS debits_minus_credits
     INTO offending
     FROM (SELECT DISTINCT entry_id FROM inserted_lines) touched
     JOIN "journal_entries" e ON e.id = touched.entry_id
     JOIN "journal_lines" l ON l.entry_id = e.id
    GROUP BY e.id, e.line_count
-  HAVING coalesce(sum(l.amount), 0) <> 0 OR count(l.id) <> e.line_count
+  HAVING coalesce(sum(l.amount), 0) <> 0 OR count(*) <> e.line_count
    LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'journal entry % does not balance: % line(s) of % declared, debits minus credits %',
