@@ -30,7 +30,9 @@ const entry = fc.record({
 });
 
 let sequence = 0;
-function toDraft(generated: fc.infer<typeof entry>): JournalEntryDraft | undefined {
+type GeneratedEntry = typeof entry extends fc.Arbitrary<infer T> ? T : never;
+
+function toDraft(generated: GeneratedEntry): JournalEntryDraft | undefined {
   const dimension = (code: LedgerAccountCode, establishment: string) =>
     chartOfAccounts[code].hasEstablishmentDimension ? { establishmentId: establishment } : {};
   const lines = generated.lines.map((generatedLine) => ({
