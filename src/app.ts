@@ -1,6 +1,13 @@
 import { Scalar } from "@scalar/hono-api-reference";
+import { SESSION_COOKIE } from "./auth/middleware.js";
+import { authRoutes } from "./auth/routes.js";
+import { createAuthService } from "./auth/service.js";
 import type { Config } from "./config.js";
+import { exportRoutes } from "./exports/routes.js";
+import { createExportService } from "./exports/service.js";
 import { healthRoutes } from "./health/routes.js";
+import { ledgerRoutes } from "./ledger/routes.js";
+import { createLedgerService } from "./ledger/service.js";
 import type { Clock } from "./shared/clock.js";
 import type { PrismaClient } from "./shared/db/database.js";
 import {
@@ -38,7 +45,21 @@ export function createApp(deps: AppDeps) {
   app.onError(renderError(deps.logger));
   app.notFound(answerRouteNotFound);
 
+  const auth = createAuthService({ db: deps.db, clock: deps.clock });
+  const ledger = createLedgerService({ db: deps.db });
+  const exports = createExportService({ ledger });
+
   app.route("/", healthRoutes(deps));
+  app.route("/", authRoutes(auth));
+  app.route("/", ledgerRoutes({ ledger, auth, clock: deps.clock }));
+  app.route("/", exportRoutes({ exports, auth, clock: deps.clock }));
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
+    type: "apiKey",
+    in: "cookie",
+    name: SESSION_COOKIE,
+  });
 
   app.doc31("/openapi.json", { openapi: "3.1.0", info: OPENAPI_INFO });
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Ishtirak API" }));

@@ -1,5 +1,6 @@
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
+import { createAuthService } from "./auth/service.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { monotonicMilliseconds, systemClock } from "./shared/clock.js";
 import { DatabaseUnreachableError } from "./shared/db/database.js";
@@ -18,6 +19,13 @@ async function startService(): Promise<void> {
   const database = await openConfiguredDatabase(config);
   const applied = await applyPendingMigrations(database);
   if (applied.length > 0) logger.info({ migrations: applied }, "applied pending migrations");
+
+  if (config.bootstrapAdmin) {
+    const created = await createAuthService({ db: database.prisma, clock: systemClock }).ensureBootstrapAdmin(
+      config.bootstrapAdmin,
+    );
+    if (created) logger.info({ email: config.bootstrapAdmin.email }, "created the first agency admin");
+  }
 
   const app = createApp({
     db: database.prisma,

@@ -223,3 +223,11 @@ export async function journalLinesPage(
      ORDER BY l.effective_date, l.entry_id, l.line_number
      LIMIT ${limit}`;
 }
+
+/** The database's clock, which stamps recorded_at: an export reads entries recorded up to it. */
+export async function databaseNow(tx: Tx): Promise<Date> {
+  const rows = await tx.$queryRaw<{ now: Date }[]>`SELECT clock_timestamp() AS now`;
+  const now = rows[0]?.now;
+  if (!now) throw new Error("the database returned no time");
+  return now;
+}

@@ -10,6 +10,7 @@ import {
   type AccountBalanceRow,
   accountBalanceAsOf,
   accountBalancesAsOf,
+  databaseNow,
   findEntryHeadersByKeys,
   findJournalEntry,
   insertJournalEntries,
@@ -206,6 +207,9 @@ export function createLedgerService(deps: { db: PrismaClient }) {
 
     readJournalLines: (range: Parameters<typeof journalLinesPage>[1], pageSize: number) =>
       readJournalLines(db, range, pageSize),
+
+    /** The instant an export's snapshot ends: entries recorded later are left out. */
+    snapshotInstant: () => databaseNow(db),
   };
 }
 

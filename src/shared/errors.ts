@@ -27,8 +27,8 @@ export const errorStatus = {
   INVALID_CREDENTIALS: 401,
   /** The caller is signed in but its role may not do this. */
   ROLE_NOT_PERMITTED: 403,
-  /** An account code outside the chart of accounts. */
-  LEDGER_ACCOUNT_UNKNOWN: 404,
+  /** The account named in the path is not in the chart of accounts. */
+  LEDGER_ACCOUNT_NOT_FOUND: 404,
   /** No journal entry has this id. */
   LEDGER_ENTRY_NOT_FOUND: 404,
   /** The entry was reversed already; an entry is reversed at most once. */
@@ -37,6 +37,8 @@ export const errorStatus = {
   STAFF_EMAIL_TAKEN: 409,
   /** Debits and credits differ, a line is zero, or the entry has too few or too many lines. */
   LEDGER_ENTRY_UNBALANCED: 422,
+  /** A posting names an account outside the chart of accounts. */
+  LEDGER_ACCOUNT_UNKNOWN: 422,
   /** A control account line without its establishment, or another account's line with one. */
   LEDGER_ESTABLISHMENT_DIMENSION: 422,
   /** The same idempotency key came with a different request than the first time. */

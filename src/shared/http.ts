@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
+import type { Actor } from "../auth/actor.js";
 import { monotonicMilliseconds } from "./clock.js";
 import { AppError, type ErrorCode, type ErrorDetail, errorBody, errorStatus } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -13,6 +14,8 @@ export type AppEnv = {
   Variables: {
     requestId: string;
     logger: Logger;
+    /** Set by the authentication middleware on routes that require it. */
+    actor: Actor;
   };
 };
 

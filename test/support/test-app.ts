@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import { createApp } from "../../src/app.js";
+import { createAuthService } from "../../src/auth/service.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { FixedClock } from "../../src/shared/clock.js";
 import { migrationNames } from "../../src/shared/db/migrations.js";
@@ -57,4 +58,29 @@ export function expectError(response: TestResponse, status: number, code: string
   const parsed = ErrorResponseSchema.parse(response.body);
   expect(parsed.error.requestId).toBe(response.headers.get("x-request-id"));
   return parsed.error;
+}
+
+let staffSequence = 0;
+
+/** Creates a staff user with the role and signs in through HTTP; returns its bearer token. */
+export async function signInStaff(
+  context: TestContext,
+  role: "AGENCY_ADMIN" | "ACCOUNTANT",
+): Promise<{ token: string; email: string }> {
+  staffSequence += 1;
+  const email = `${role.toLowerCase()}-${staffSequence}-${Math.random().toString(36).slice(2, 8)}@agency.test`;
+  const password = "correct horse battery staple";
+  await createAuthService({ db: context.database.prisma, clock: context.clock }).createStaffUser({
+    email,
+    displayName: `Test ${role}`,
+    password,
+    role,
+  });
+  const response = await requestJson(context.app, "POST", "/v1/auth/staff/sessions", { email, password });
+  if (response.status !== 201) throw new Error(`sign-in failed: ${JSON.stringify(response.body)}`);
+  return { token: (response.body as { token: string }).token, email };
+}
+
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
 }

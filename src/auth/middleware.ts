@@ -1,0 +1,28 @@
+import type { MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { AppError } from "../shared/errors.js";
+import type { AppEnv } from "../shared/http.js";
+import type { StaffRole } from "./actor.js";
+import type { AuthService } from "./service.js";
+
+export const SESSION_COOKIE = "ishtirak_session";
+
+function presentedToken(authorization: string | undefined, cookie: string | undefined): string | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
+  return bearer ?? cookie;
+}
+
+/** Resolves the session from `Authorization: Bearer` or the session cookie, and checks the role. */
+export function requireStaff(auth: AuthService, roles: readonly StaffRole[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = presentedToken(c.req.header("authorization"), getCookie(c, SESSION_COOKIE));
+    const actor = token ? await auth.authenticate(token) : undefined;
+    if (!actor)
+      throw new AppError("AUTHENTICATION_REQUIRED", "sign in first: send a bearer token or the session cookie");
+    if (!roles.includes(actor.role)) {
+      throw new AppError("ROLE_NOT_PERMITTED", `this needs one of the roles ${roles.join(", ")}`);
+    }
+    c.set("actor", actor);
+    await next();
+  };
+}

@@ -1,0 +1,47 @@
+import type { Tx } from "../shared/db/database.js";
+import type { StaffRole } from "./actor.js";
+
+export type StaffUserRecord = { id: string; email: string; displayName: string; passwordHash: string; role: StaffRole };
+
+/** P2002 on staff_users.email, mapped by the service to STAFF_EMAIL_TAKEN. */
+export function isEmailTaken(error: unknown): boolean {
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (error as { code?: string }).code === "P2002" &&
+    JSON.stringify((error as { meta?: unknown }).meta ?? "").includes("email")
+  );
+}
+
+export async function insertStaffUser(tx: Tx, user: StaffUserRecord): Promise<void> {
+  await tx.staffUser.create({ data: user });
+}
+
+export async function findStaffUserByEmail(tx: Tx, email: string): Promise<StaffUserRecord | undefined> {
+  return (await tx.staffUser.findUnique({ where: { email } })) ?? undefined;
+}
+
+export async function findStaffUserById(tx: Tx, id: string): Promise<StaffUserRecord | undefined> {
+  return (await tx.staffUser.findUnique({ where: { id } })) ?? undefined;
+}
+
+export async function countStaffUsers(tx: Tx): Promise<number> {
+  return tx.staffUser.count();
+}
+
+export async function insertSession(
+  tx: Tx,
+  session: { id: string; tokenHash: string; principalId: string; createdAt: Date; expiresAt: Date },
+): Promise<void> {
+  await tx.session.create({ data: { ...session, principalType: "STAFF" } });
+}
+
+export async function findLiveStaffSession(tx: Tx, tokenHash: string, now: Date) {
+  return tx.session.findFirst({
+    where: { tokenHash, principalType: "STAFF", revokedAt: null, expiresAt: { gt: now } },
+  });
+}
+
+export async function revokeSession(tx: Tx, sessionId: string, now: Date): Promise<void> {
+  await tx.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: now } });
+}

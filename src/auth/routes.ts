@@ -1,0 +1,81 @@
+import { createRoute } from "@hono/zod-openapi";
+import { deleteCookie, setCookie } from "hono/cookie";
+import { createRouter, errorResponses } from "../shared/http.js";
+import { requireStaff, SESSION_COOKIE } from "./middleware.js";
+import { CreateStaffUserBody, StaffLoginBody, StaffSessionResponse, StaffUserResponse } from "./schemas.js";
+import type { AuthService } from "./service.js";
+
+const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
+
+const logIn = createRoute({
+  method: "post",
+  path: "/v1/auth/staff/sessions",
+  tags: ["Staff"],
+  summary: "Sign in as agency staff: a bearer token and an HttpOnly session cookie",
+  request: { body: { required: true, ...json(StaffLoginBody) } },
+  responses: {
+    201: { description: "Signed in", ...json(StaffSessionResponse) },
+    ...errorResponses("INVALID_CREDENTIALS"),
+  },
+});
+
+const logOut = createRoute({
+  method: "delete",
+  path: "/v1/auth/staff/sessions/current",
+  tags: ["Staff"],
+  summary: "Sign out: the session stops working at once",
+  security: [{ bearer: [] }, { sessionCookie: [] }],
+  responses: { 204: { description: "Signed out" }, ...errorResponses("AUTHENTICATION_REQUIRED") },
+});
+
+const whoAmI = createRoute({
+  method: "get",
+  path: "/v1/auth/staff/me",
+  tags: ["Staff"],
+  summary: "The signed-in staff user",
+  security: [{ bearer: [] }, { sessionCookie: [] }],
+  responses: {
+    200: { description: "The user", ...json(StaffUserResponse) },
+    ...errorResponses("AUTHENTICATION_REQUIRED"),
+  },
+});
+
+const createStaffUser = createRoute({
+  method: "post",
+  path: "/v1/staff-users",
+  tags: ["Staff"],
+  summary: "Create a staff user (agency admin only)",
+  security: [{ bearer: [] }, { sessionCookie: [] }],
+  request: { body: { required: true, ...json(CreateStaffUserBody) } },
+  responses: {
+    201: { description: "Created", ...json(StaffUserResponse) },
+    ...errorResponses("AUTHENTICATION_REQUIRED", "ROLE_NOT_PERMITTED", "STAFF_EMAIL_TAKEN"),
+  },
+});
+
+export function authRoutes(auth: AuthService) {
+  const anyStaff = requireStaff(auth, ["AGENCY_ADMIN", "ACCOUNTANT"]);
+  const app = createRouter();
+  app.use(logOut.path, anyStaff);
+  app.use(whoAmI.path, anyStaff);
+  app.use(createStaffUser.path, requireStaff(auth, ["AGENCY_ADMIN"]));
+  return app
+    .openapi(logIn, async (c) => {
+      const session = await auth.logInStaff(c.req.valid("json"));
+      setCookie(c, SESSION_COOKIE, session.token, {
+        httpOnly: true,
+        secure: true,
+        sameSite: "Strict",
+        path: "/",
+        expires: session.expiresAt,
+      });
+      return c.json({ ...session, expiresAt: session.expiresAt.toISOString() }, 201);
+    })
+    .openapi(logOut, async (c) => {
+      await auth.logOut(c.get("actor"));
+      deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+      return c.body(null, 204);
+    })
+    .openapi(whoAmI, async (c) => c.json(await auth.describe(c.get("actor")), 200))
+    .openapi(createStaffUser, async (c) => c.json(await auth.createStaffUser(c.req.valid("json")), 201));
+}

@@ -1,0 +1,177 @@
+import { stringify } from "csv-stringify/sync";
+import type { LedgerAccountCode } from "../ledger/chart-of-accounts.js";
+import { chartOfAccounts } from "../ledger/chart-of-accounts.js";
+import type { JournalLineRow } from "../ledger/repository.js";
+import { assertLedgerAccount, type LedgerService, type TrialBalance } from "../ledger/service.js";
+import { BusinessDate } from "../shared/business-date.js";
+import { AppError } from "../shared/errors.js";
+import { Money } from "../shared/money.js";
+import {
+  ExportTotals,
+  hledgerHeader,
+  hledgerTotal,
+  hledgerTransactions,
+  journalCsvHeader,
+  journalCsvRows,
+  journalCsvTotal,
+  journalJsonLines,
+  journalJsonLinesTotal,
+  splitSignedAmount,
+} from "./formats.js";
+
+/** One request exports at most a year and a day; larger spans are asked for year by year. */
+export const exportRangeDaysMax = 366;
+/** Lines read per query: big enough to amortise the round trip, small enough to stay flat in memory. */
+export const exportPageLines = 5_000;
+
+export type JournalFormat = "csv" | "jsonl" | "ledger";
+export type TextExport = { contentType: string; filename: string; body: AsyncIterable<string> };
+
+export function parseExportRange(from: string, to: string): { from: BusinessDate; to: BusinessDate } {
+  const range = { from: BusinessDate.parse(from), to: BusinessDate.parse(to) };
+  if (range.to.isBefore(range.from)) {
+    throw new AppError("DATE_RANGE_REVERSED", `the range ends (${to}) before it starts (${from})`);
+  }
+  if (range.from.daysUntil(range.to) + 1 > exportRangeDaysMax) {
+    throw new AppError("DATE_RANGE_TOO_LONG", `an export covers at most ${exportRangeDaysMax} days; split the range`);
+  }
+  return range;
+}
+
+const contentTypes = {
+  csv: "text/csv; charset=utf-8",
+  jsonl: "application/jsonl; charset=utf-8",
+  ledger: "text/plain; charset=utf-8",
+  json: "application/json; charset=utf-8",
+} as const;
+
+export function createExportService(deps: { ledger: LedgerService }) {
+  const { ledger } = deps;
+
+  async function* journalText(
+    range: { from: BusinessDate; to: BusinessDate },
+    format: JournalFormat,
+  ): AsyncGenerator<string> {
+    const recordedBefore = await ledger.snapshotInstant();
+    const totals = new ExportTotals();
+    const hledgerState: { entryId?: string } = {};
+    if (format === "csv") yield stringify([journalCsvHeader]);
+    if (format === "ledger")
+      yield hledgerHeader({ from: range.from.toString(), to: range.to.toString(), recordedBefore });
+    for await (const page of ledger.readJournalLines({ ...range, recordedBefore }, exportPageLines)) {
+      if (format === "csv") yield journalCsvRows(page, totals);
+      else if (format === "jsonl") yield journalJsonLines(page, totals);
+      else yield hledgerTransactions(page, totals, hledgerState);
+    }
+    if (format === "csv") yield journalCsvTotal(totals);
+    else if (format === "jsonl") yield journalJsonLinesTotal(totals);
+    else yield hledgerTotal(totals);
+  }
+
+  async function* generalLedgerText(
+    account: { code: LedgerAccountCode; establishmentId?: string },
+    range: { from: BusinessDate; to: BusinessDate },
+    format: "csv" | "jsonl",
+  ): AsyncGenerator<string> {
+    const recordedBefore = await ledger.snapshotInstant();
+    const opening = (await ledger.accountBalance(account.code, range.from.plusDays(-1), account.establishmentId))
+      .balance;
+    let running = opening;
+    const totals = new ExportTotals();
+    const row = (kind: string, fields: Record<string, string | number | null>) =>
+      format === "csv"
+        ? stringify([[kind, ...Object.values(fields).map((value) => value ?? "")]])
+        : `${JSON.stringify({ type: kind.toLowerCase(), ...fields })}\n`;
+    const balanceRow = (kind: "OPENING" | "CLOSING", date: string, balance: Money) =>
+      row(kind, {
+        date,
+        entryId: null,
+        line: null,
+        establishmentId: account.establishmentId ?? null,
+        description: kind === "OPENING" ? "opening balance" : "closing balance",
+        ...splitSignedAmount(balance.toString()),
+        balance: balance.toString(),
+      });
+
+    if (format === "csv") {
+      yield stringify([
+        ["kind", "date", "entry_id", "line", "establishment_id", "description", "debit", "credit", "balance"],
+      ]);
+    }
+    yield balanceRow("OPENING", range.from.plusDays(-1).toString(), opening);
+    for await (const page of ledger.readJournalLines({ ...range, recordedBefore, account }, exportPageLines)) {
+      let text = "";
+      for (const line of page as JournalLineRow[]) {
+        totals.add(line.amount);
+        running = running.plus(Money.sar(line.amount));
+        text += row("LINE", {
+          date: line.effectiveDate,
+          entryId: line.entryId,
+          line: line.lineNumber,
+          establishmentId: line.establishmentId,
+          description: line.description,
+          ...splitSignedAmount(line.amount),
+          balance: running.toString(),
+        });
+      }
+      yield text;
+    }
+    yield balanceRow("CLOSING", range.to.toString(), running);
+    yield row("TOTAL", {
+      date: null,
+      entryId: null,
+      line: totals.lines,
+      establishmentId: null,
+      description: "movements in the range",
+      debit: totals.debit,
+      credit: totals.credit,
+      balance: running.minus(opening).toString(),
+    });
+  }
+
+  return {
+    journal(input: { from: string; to: string; format: JournalFormat }): TextExport {
+      const range = parseExportRange(input.from, input.to);
+      const extension = input.format === "ledger" ? "journal" : input.format;
+      return {
+        contentType: contentTypes[input.format],
+        filename: `journal-${input.from}-${input.to}.${extension}`,
+        body: journalText(range, input.format),
+      };
+    },
+
+    async trialBalance(asOf: BusinessDate): Promise<TrialBalance> {
+      return ledger.trialBalance(asOf);
+    },
+
+    trialBalanceCsv(trialBalance: TrialBalance): string {
+      return stringify([
+        ["code", "account", "type", "debit", "credit"],
+        ...trialBalance.rows.map((row) => [row.code, row.name, row.type, row.debit.toString(), row.credit.toString()]),
+        ["TOTAL", "", "", trialBalance.totalDebit.toString(), trialBalance.totalCredit.toString()],
+      ]);
+    },
+
+    generalLedger(input: {
+      accountCode: string;
+      establishmentId?: string;
+      from: string;
+      to: string;
+      format: "csv" | "jsonl";
+    }): TextExport {
+      const code = assertLedgerAccount(input.accountCode);
+      if (input.establishmentId !== undefined && !chartOfAccounts[code].hasEstablishmentDimension) {
+        throw new AppError("LEDGER_ESTABLISHMENT_DIMENSION", `account ${code} has no establishment dimension`);
+      }
+      const range = parseExportRange(input.from, input.to);
+      const account = input.establishmentId === undefined ? { code } : { code, establishmentId: input.establishmentId };
+      return {
+        contentType: contentTypes[input.format],
+        filename: `general-ledger-${code}-${input.from}-${input.to}.${input.format}`,
+        body: generalLedgerText(account, range, input.format),
+      };
+    },
+  };
+}
+
+export type ExportService = ReturnType<typeof createExportService>;
