@@ -132,7 +132,7 @@ export async function reverseJournalEntry(
 
 export function assertLedgerAccount(code: string): LedgerAccountCode {
   if (!isLedgerAccountCode(code))
-    throw new AppError("LEDGER_ACCOUNT_UNKNOWN", `no account ${code} in the chart of accounts`);
+    throw new AppError("LEDGER_ACCOUNT_NOT_FOUND", `no account ${code} in the chart of accounts`);
   return code;
 }
 

@@ -88,6 +88,11 @@ export class Money {
     return new Money(negative ? -magnitude : magnitude);
   }
 
+  /** Like `sar`, but answers undefined instead of throwing: for validators. */
+  static parse(amount: string): Money | undefined {
+    return MONEY_PATTERN.test(amount) ? Money.sar(amount) : undefined;
+  }
+
   static fromHalalas(halalas: bigint): Money {
     return new Money(halalas);
   }

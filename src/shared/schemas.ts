@@ -11,7 +11,7 @@ export const MoneyString = z
   .openapi({ example: "1218.75", description: "SAR, at most two decimals, as a string (never a JSON number)" });
 
 export const PositiveMoneyString = MoneyString.refine(
-  (value) => Money.sar(value).isPositive(),
+  (value) => Money.parse(value)?.isPositive() ?? true,
   "must be more than zero",
 );
 
