@@ -1,3 +1,4 @@
+import { benchmarkLedger } from "./ledger.bench.js";
 import { benchmarkStartup } from "./startup.bench.js";
 import { benchmarkServerUrl, isServerReachable } from "./support.js";
 
@@ -8,6 +9,7 @@ import { benchmarkServerUrl, isServerReachable } from "./support.js";
  */
 const benchmarks: Record<string, (options: { postgres: boolean }) => Promise<void>> = {
   startup: benchmarkStartup,
+  ledger: benchmarkLedger,
 };
 
 async function runBenchmarks(argv: string[]): Promise<void> {

@@ -1,7 +1,7 @@
-import { stringify } from "csv-stringify/sync";
 import { chartOfAccounts, ledgerAccountCodes } from "../ledger/chart-of-accounts.js";
 import type { JournalLineRow } from "../ledger/repository.js";
 import { Money } from "../shared/money.js";
+import { csvRow } from "./csv.js";
 
 /**
  * Text formats for accountants. Every export ends with its totals (a TOTAL row, a totals
@@ -15,25 +15,26 @@ export function splitSignedAmount(amount: string): DebitCredit {
   return amount.startsWith("-") ? { debit: "0.00", credit: amount.slice(1) } : { debit: amount, credit: "0.00" };
 }
 
-/** Running totals of what an export has written so far. */
+/** Running totals of what an export has written so far, in exact integer halalas. */
 export class ExportTotals {
   lines = 0;
-  private debits = Money.zero;
-  private credits = Money.zero;
+  private debitHalalas = 0n;
+  private creditHalalas = 0n;
 
+  /** `amount` is NUMERIC(18,2) text, so it always has exactly two decimals. */
   add(amount: string): void {
-    const money = Money.sar(amount);
+    const halalas = BigInt(amount.replace(".", ""));
     this.lines += 1;
-    if (money.isNegative()) this.credits = this.credits.minus(money);
-    else this.debits = this.debits.plus(money);
+    if (halalas < 0n) this.creditHalalas -= halalas;
+    else this.debitHalalas += halalas;
   }
 
   get debit(): string {
-    return this.debits.toString();
+    return Money.fromHalalas(this.debitHalalas).toString();
   }
 
   get credit(): string {
-    return this.credits.toString();
+    return Money.fromHalalas(this.creditHalalas).toString();
   }
 }
 
@@ -53,30 +54,30 @@ export const journalCsvHeader = [
 ];
 
 export function journalCsvRows(rows: readonly JournalLineRow[], totals: ExportTotals): string {
-  return stringify(
-    rows.map((row) => {
-      totals.add(row.amount);
-      const { debit, credit } = splitSignedAmount(row.amount);
-      return [
-        row.effectiveDate,
-        row.entryId,
-        row.lineNumber,
-        row.accountCode,
-        row.accountName,
-        row.establishmentId ?? "",
-        debit,
-        credit,
-        row.entryCode,
-        row.sourceType,
-        row.sourceId,
-        row.description,
-      ];
-    }),
-  );
+  let text = "";
+  for (const row of rows) {
+    totals.add(row.amount);
+    const { debit, credit } = splitSignedAmount(row.amount);
+    text += csvRow([
+      row.effectiveDate,
+      row.entryId,
+      row.lineNumber,
+      row.accountCode,
+      row.accountName,
+      row.establishmentId,
+      debit,
+      credit,
+      row.entryCode,
+      row.sourceType,
+      row.sourceId,
+      row.description,
+    ]);
+  }
+  return text;
 }
 
 export function journalCsvTotal(totals: ExportTotals): string {
-  return stringify([["TOTAL", "", totals.lines, "", "", "", totals.debit, totals.credit, "", "", "", ""]]);
+  return csvRow(["TOTAL", "", totals.lines, "", "", "", totals.debit, totals.credit, "", "", "", ""]);
 }
 
 export function journalJsonLines(rows: readonly JournalLineRow[], totals: ExportTotals): string {

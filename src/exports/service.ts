@@ -1,4 +1,3 @@
-import { stringify } from "csv-stringify/sync";
 import type { LedgerAccountCode } from "../ledger/chart-of-accounts.js";
 import { chartOfAccounts } from "../ledger/chart-of-accounts.js";
 import type { JournalLineRow } from "../ledger/repository.js";
@@ -6,6 +5,7 @@ import { assertLedgerAccount, type LedgerService, type TrialBalance } from "../l
 import { BusinessDate } from "../shared/business-date.js";
 import { AppError } from "../shared/errors.js";
 import { Money } from "../shared/money.js";
+import { csvRow, csvRows } from "./csv.js";
 import {
   ExportTotals,
   hledgerHeader,
@@ -22,7 +22,7 @@ import {
 /** One request exports at most a year and a day; larger spans are asked for year by year. */
 export const exportRangeDaysMax = 366;
 /** Lines read per query: big enough to amortise the round trip, small enough to stay flat in memory. */
-export const exportPageLines = 5_000;
+export const exportPageLines = 10_000;
 
 export type JournalFormat = "csv" | "jsonl" | "ledger";
 export type TextExport = { contentType: string; filename: string; body: AsyncIterable<string> };
@@ -55,7 +55,7 @@ export function createExportService(deps: { ledger: LedgerService }) {
     const recordedBefore = await ledger.snapshotInstant();
     const totals = new ExportTotals();
     const hledgerState: { entryId?: string } = {};
-    if (format === "csv") yield stringify([journalCsvHeader]);
+    if (format === "csv") yield csvRow(journalCsvHeader);
     if (format === "ledger")
       yield hledgerHeader({ from: range.from.toString(), to: range.to.toString(), recordedBefore });
     for await (const page of ledger.readJournalLines({ ...range, recordedBefore }, exportPageLines)) {
@@ -80,7 +80,7 @@ export function createExportService(deps: { ledger: LedgerService }) {
     const totals = new ExportTotals();
     const row = (kind: string, fields: Record<string, string | number | null>) =>
       format === "csv"
-        ? stringify([[kind, ...Object.values(fields).map((value) => value ?? "")]])
+        ? csvRow([kind, ...Object.values(fields)])
         : `${JSON.stringify({ type: kind.toLowerCase(), ...fields })}\n`;
     const balanceRow = (kind: "OPENING" | "CLOSING", date: string, balance: Money) =>
       row(kind, {
@@ -94,8 +94,16 @@ export function createExportService(deps: { ledger: LedgerService }) {
       });
 
     if (format === "csv") {
-      yield stringify([
-        ["kind", "date", "entry_id", "line", "establishment_id", "description", "debit", "credit", "balance"],
+      yield csvRow([
+        "kind",
+        "date",
+        "entry_id",
+        "line",
+        "establishment_id",
+        "description",
+        "debit",
+        "credit",
+        "balance",
       ]);
     }
     yield balanceRow("OPENING", range.from.plusDays(-1).toString(), opening);
@@ -145,7 +153,7 @@ export function createExportService(deps: { ledger: LedgerService }) {
     },
 
     trialBalanceCsv(trialBalance: TrialBalance): string {
-      return stringify([
+      return csvRows([
         ["code", "account", "type", "debit", "credit"],
         ...trialBalance.rows.map((row) => [row.code, row.name, row.type, row.debit.toString(), row.credit.toString()]),
         ["TOTAL", "", "", trialBalance.totalDebit.toString(), trialBalance.totalCredit.toString()],

@@ -164,13 +164,22 @@ export async function* readJournalLines(
   range: Parameters<typeof journalLinesPage>[1],
   pageSize: number,
 ): AsyncGenerator<JournalLineRow[]> {
+  // Every entry id is longer than "", so the first page starts at the first line dated `from`.
   let cursor: JournalCursor = { effectiveDate: range.from.toString(), entryId: "", lineNumber: 0 };
+  let pending = journalLinesPage(db, range, cursor, pageSize);
   for (;;) {
-    const page = await journalLinesPage(db, range, cursor, pageSize);
-    if (page.length > 0) yield page;
+    const page = await pending;
     const last = page.at(-1);
-    if (!last || page.length < pageSize) return;
-    cursor = { effectiveDate: last.effectiveDate, entryId: last.entryId, lineNumber: last.lineNumber };
+    const isLastPage = !last || page.length < pageSize;
+    if (last && !isLastPage) {
+      cursor = { effectiveDate: last.effectiveDate, entryId: last.entryId, lineNumber: last.lineNumber };
+      // Ask for the next page now, so the database works while this one is formatted and sent.
+      pending = journalLinesPage(db, range, cursor, pageSize);
+      pending.catch(() => {});
+    }
+    const included = page.filter((line) => line.isIncluded);
+    if (included.length > 0) yield included;
+    if (isLastPage) return;
   }
 }
 

@@ -159,35 +159,39 @@ describe("reversals", () => {
 });
 
 describe("the database enforces the ledger's rules", () => {
-  const entry = (id: string, lineCount = 2) =>
-    `INSERT INTO journal_entries (id, idempotency_key, content_hash, source_type, source_id, entry_code, description, effective_date, line_count) VALUES ('${id}', '${id}', 'h', 'ADJUSTMENT', 's', 'RAW', 'raw sql', '2026-11-01', ${lineCount})`;
+  const entryValues = (id: string, lineCount = 2) =>
+    `('${id}', '${id}', 'h', 'ADJUSTMENT', 's', 'RAW', 'raw sql', '2026-11-01', ${lineCount})`;
+  const entryColumns =
+    "INSERT INTO journal_entries (id, idempotency_key, content_hash, source_type, source_id, entry_code, description, effective_date, line_count)";
+  const lineColumns =
+    "INSERT INTO journal_lines (entry_id, line_number, account_code, establishment_id, amount, effective_date)";
   const line = (id: string, number: number, account: string, amount: string, establishment = "NULL") =>
-    `(${`'${id}'`}, ${number}, '${account}', ${establishment}, ${amount}, '2026-11-01')`;
-  const lines = (...values: string[]) =>
-    `INSERT INTO journal_lines (entry_id, line_number, account_code, establishment_id, amount, effective_date) VALUES ${values.join(", ")}`;
+    `('${id}', ${number}, '${account}', ${establishment}, ${amount}, DATE '2026-11-01')`;
+  /** An entry and its lines in one statement, as the repository writes them. */
+  const entryWithLines = (id: string, ...lines: string[]) =>
+    `WITH entry AS (${entryColumns} VALUES ${entryValues(id, lines.length)} RETURNING id) ${lineColumns} VALUES ${lines.join(", ")}`;
 
   it("refuses an unbalanced entry written with raw SQL", async () => {
     const message = await rawSqlFails(
-      `${entry("je_raw1")};\n${lines(line("je_raw1", 1, "BANK", "10.00"), line("je_raw1", 2, "PROCESSOR_CASH", "-9.99"))}`,
+      entryWithLines("je_raw1", line("je_raw1", 1, "BANK", "10.00"), line("je_raw1", 2, "PROCESSOR_CASH", "-9.99")),
     );
     expect(message).toContain("does not balance");
     expect(await database.prisma.journalEntry.count({ where: { id: "je_raw1" } })).toBe(0);
   });
 
-  it("refuses an entry committed without its lines", async () => {
-    expect(await rawSqlFails(`${entry("je_raw2")}`)).toContain("committed with 0 of its 2 lines");
+  it("refuses an entry written without its lines", async () => {
+    expect(await rawSqlFails(`${entryColumns} VALUES ${entryValues("je_raw2")}`)).toContain(
+      "written with 0 of its 2 lines",
+    );
     expect(await database.prisma.journalEntry.count({ where: { id: "je_raw2" } })).toBe(0);
   });
 
   it("refuses lines added later to an entry that balanced", async () => {
-    await database.prisma.$transaction([
-      database.prisma.$executeRawUnsafe(entry("je_raw3")),
-      database.prisma.$executeRawUnsafe(
-        lines(line("je_raw3", 1, "BANK", "10.00"), line("je_raw3", 2, "PROCESSOR_CASH", "-10.00")),
-      ),
-    ]);
+    await database.prisma.$executeRawUnsafe(
+      entryWithLines("je_raw3", line("je_raw3", 1, "BANK", "10.00"), line("je_raw3", 2, "PROCESSOR_CASH", "-10.00")),
+    );
     const message = await rawSqlFails(
-      lines(line("je_raw3", 3, "BANK", "5.00"), line("je_raw3", 4, "PROCESSOR_CASH", "-5.00")),
+      `${lineColumns} VALUES ${line("je_raw3", 3, "BANK", "5.00")}, ${line("je_raw3", 4, "PROCESSOR_CASH", "-5.00")}`,
     );
     expect(message).toContain("does not balance: 4 line(s) of 2 declared");
   });
@@ -207,12 +211,16 @@ describe("the database enforces the ledger's rules", () => {
   it("refuses a zero line and a misused establishment dimension", async () => {
     expect(
       await rawSqlFails(
-        `${entry("je_raw4")};\n${lines(line("je_raw4", 1, "BANK", "0"), line("je_raw4", 2, "PROCESSOR_CASH", "0"))}`,
+        entryWithLines("je_raw4", line("je_raw4", 1, "BANK", "0"), line("je_raw4", 2, "PROCESSOR_CASH", "0")),
       ),
     ).toContain("journal_lines_amount_not_zero");
     expect(
       await rawSqlFails(
-        `${entry("je_raw5")};\n${lines(line("je_raw5", 1, "RECEIVABLE_CONTRIBUTIONS", "10"), line("je_raw5", 2, "FINES_INCOME", "-10"))}`,
+        entryWithLines(
+          "je_raw5",
+          line("je_raw5", 1, "RECEIVABLE_CONTRIBUTIONS", "10"),
+          line("je_raw5", 2, "FINES_INCOME", "-10"),
+        ),
       ),
     ).toContain("establishment dimension");
   });

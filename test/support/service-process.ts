@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 
 const projectRoot = path.resolve(import.meta.dirname, "../..");
-const tsxBinary = path.join(projectRoot, "node_modules", ".bin", "tsx");
 
 export type RunningService = {
   url: string;
+  pid: number | undefined;
   firstLine: string;
   output(): string;
   stop(): Promise<number | null>;
@@ -13,7 +13,8 @@ export type RunningService = {
 
 /** Starts `src/main.ts` as `npm start` does and waits for the line announcing its URL. */
 export function startService(environment: Record<string, string>, timeoutMs = 60_000): Promise<RunningService> {
-  const child = spawn(tsxBinary, ["src/main.ts"], {
+  // node itself with tsx as a loader (not the tsx wrapper), so the pid is the serving process.
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", PORT: "0", ...environment },
     stdio: ["ignore", "pipe", "pipe"],
@@ -36,7 +37,13 @@ export function startService(environment: Record<string, string>, timeoutMs = 60
       if (match?.[1]) {
         clearInterval(poll);
         clearTimeout(timer);
-        resolve({ url: match[1], firstLine: match[0], output: () => stdout + stderr, stop: () => stopChild(child) });
+        resolve({
+          url: match[1],
+          pid: child.pid,
+          firstLine: match[0],
+          output: () => stdout + stderr,
+          stop: () => stopChild(child),
+        });
       }
     }, 50);
     child.on("exit", (code) => {

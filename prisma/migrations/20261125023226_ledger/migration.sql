@@ -225,20 +225,29 @@ CREATE TRIGGER journal_lines_check_and_summarise AFTER INSERT ON "journal_lines"
   REFERENCING NEW TABLE AS inserted_lines
   FOR EACH STATEMENT EXECUTE FUNCTION ledger_check_and_summarise_lines();
 
--- At commit: no entry is left without its lines.
-CREATE FUNCTION ledger_check_entry_complete() RETURNS trigger LANGUAGE plpgsql AS $$
+-- An entry and its lines are written by one statement (a writable CTE, see
+-- src/ledger/repository.ts). After that statement, every entry it inserted has all its lines:
+-- one set-based check per statement, which also refuses an entry inserted on its own.
+CREATE FUNCTION ledger_check_entries_complete() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  line_total integer;
+  offending record;
 BEGIN
-  SELECT count(*) INTO line_total FROM "journal_lines" WHERE entry_id = NEW.id;
-  IF line_total <> NEW.line_count THEN
-    RAISE EXCEPTION 'journal entry % committed with % of its % lines', NEW.id, line_total, NEW.line_count
+  SELECT n.id, n.line_count, count(l.entry_id) AS lines
+    INTO offending
+    FROM inserted_entries n
+    LEFT JOIN "journal_lines" l ON l.entry_id = n.id
+   GROUP BY n.id, n.line_count
+  HAVING count(l.entry_id) <> n.line_count
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'journal entry % was written with % of its % lines; write an entry and its lines in one statement',
+      offending.id, offending.lines, offending.line_count
       USING ERRCODE = '23514', HINT = 'LEDGER_UNBALANCED';
   END IF;
   RETURN NULL;
 END
 $$;
 
-CREATE CONSTRAINT TRIGGER journal_entries_complete AFTER INSERT ON "journal_entries"
-  DEFERRABLE INITIALLY DEFERRED
-  FOR EACH ROW EXECUTE FUNCTION ledger_check_entry_complete();
+CREATE TRIGGER journal_entries_complete AFTER INSERT ON "journal_entries"
+  REFERENCING NEW TABLE AS inserted_entries
+  FOR EACH STATEMENT EXECUTE FUNCTION ledger_check_entries_complete();

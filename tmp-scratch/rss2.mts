@@ -1,0 +1,13 @@
+const rss = () => Math.round(process.memoryUsage().rss / 1048576);
+console.log("start", rss());
+const { openPostgresDatabase } = await import("../src/shared/db/database.ts");
+console.log("after db modules", rss());
+const db = await openPostgresDatabase({ url: "postgres://postgres@127.0.0.1:5432/test", poolMax: 2 });
+await db.prisma.$queryRaw`select 1`;
+console.log("after prisma query", rss());
+const { applyPendingMigrations } = await import("../src/shared/db/migrations.ts");
+await applyPendingMigrations(db);
+console.log("after migrations", rss());
+globalThis.gc?.();
+console.log("after gc", rss());
+await db.close();
