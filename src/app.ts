@@ -9,7 +9,7 @@ import { healthRoutes } from "./health/routes.js";
 import { ledgerRoutes } from "./ledger/routes.js";
 import { createLedgerService } from "./ledger/service.js";
 import type { Clock } from "./shared/clock.js";
-import type { PrismaClient } from "./shared/db/database.js";
+import type { OpenSnapshot, PrismaClient } from "./shared/db/database.js";
 import {
   answerMethodNotAllowed,
   answerRouteNotFound,
@@ -27,6 +27,8 @@ export type AppDeps = {
   logger: Logger;
   /** The migrations this build ships with; readiness waits for all of them. */
   expectedMigrations: readonly string[];
+  /** PostgreSQL's consistent bulk-read snapshots (COPY exports); absent on PGlite. */
+  openSnapshot?: OpenSnapshot | undefined;
 };
 
 export const OPENAPI_INFO = {
@@ -47,7 +49,7 @@ export function createApp(deps: AppDeps) {
 
   const auth = createAuthService({ db: deps.db, clock: deps.clock });
   const ledger = createLedgerService({ db: deps.db });
-  const exports = createExportService({ ledger });
+  const exports = createExportService({ ledger, openSnapshot: deps.openSnapshot });
 
   app.route("/", healthRoutes(deps));
   app.route("/", authRoutes(auth));

@@ -33,6 +33,7 @@ async function startService(): Promise<void> {
     config,
     logger,
     expectedMigrations: await migrationNames(),
+    openSnapshot: database.openSnapshot,
   });
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (address) => {

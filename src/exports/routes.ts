@@ -76,7 +76,7 @@ function streamText(c: Context<AppEnv>, file: TextExport): Response {
       try {
         const next = await chunks.next();
         if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value));
+        else controller.enqueue(typeof next.value === "string" ? encoder.encode(next.value) : next.value);
       } catch (error) {
         logger.error({ err: error }, "export failed mid-stream");
         controller.error(error);

@@ -251,3 +251,39 @@ export async function databaseNow(tx: Tx): Promise<Date> {
   if (!now) throw new Error("the database returned no time");
   return now;
 }
+
+/**
+ * The journal CSV rows for [from, to] as a COPY statement, for PostgreSQL's own CSV writer.
+ * COPY takes no bind parameters: the dates are BusinessDate strings (digits and dashes only,
+ * by construction) and are quoted as literals besides. Columns and quoting match
+ * exports/formats.ts journalCsvRows exactly (a test compares the two).
+ */
+export function journalCsvCopyStatement(range: { from: BusinessDate; to: BusinessDate }): string {
+  const from = quoteDateLiteral(range.from);
+  const to = quoteDateLiteral(range.to);
+  return `COPY (
+    SELECT l.effective_date, l.entry_id, l.line_number, l.account_code, a.name, l.establishment_id,
+           CASE WHEN l.amount > 0 THEN l.amount ELSE 0.00 END::numeric(18, 2),
+           CASE WHEN l.amount < 0 THEN -l.amount ELSE 0.00 END::numeric(18, 2),
+           e.entry_code, e.source_type, e.source_id, e.description
+      FROM journal_lines l
+      JOIN journal_entries e ON e.id = l.entry_id
+      JOIN ledger_accounts a ON a.code = l.account_code
+     WHERE l.effective_date BETWEEN ${from} AND ${to}
+     ORDER BY l.effective_date, l.entry_id, l.line_number
+  ) TO STDOUT WITH (FORMAT csv)`;
+}
+
+/** Line count and debit and credit sums for [from, to], in the caller's snapshot. */
+export const journalTotalsQuery = `
+  SELECT count(*)::int AS lines,
+         coalesce(sum(amount) FILTER (WHERE amount > 0), 0)::numeric(18, 2)::text AS debit,
+         coalesce(-sum(amount) FILTER (WHERE amount < 0), 0)::numeric(18, 2)::text AS credit
+    FROM journal_lines
+   WHERE effective_date BETWEEN $1::date AND $2::date`;
+
+function quoteDateLiteral(date: BusinessDate): string {
+  const text = date.toString();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new Error(`not a date literal: ${text}`);
+  return `DATE '${text}'`;
+}

@@ -1,5 +1,5 @@
 import type { BusinessDate } from "../shared/business-date.js";
-import type { PrismaClient, Tx } from "../shared/db/database.js";
+import type { PrismaClient, Snapshot, Tx } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import { Money } from "../shared/money.js";
@@ -16,7 +16,9 @@ import {
   insertJournalEntries,
   type JournalCursor,
   type JournalLineRow,
+  journalCsvCopyStatement,
   journalLinesPage,
+  journalTotalsQuery,
   listLedgerAccounts,
   type PreparedEntry,
   type StoredJournalEntry,
@@ -181,6 +183,26 @@ export async function* readJournalLines(
     if (included.length > 0) yield included;
     if (isLastPage) return;
   }
+}
+
+/** Totals of the journal lines in [from, to], read in the snapshot the rows will be copied from. */
+export async function journalTotalsInSnapshot(
+  snapshot: Snapshot,
+  range: { from: BusinessDate; to: BusinessDate },
+): Promise<{ lines: number; debit: string; credit: string }> {
+  const [totals] = await snapshot.query<{ lines: number; debit: string; credit: string }>(journalTotalsQuery, [
+    range.from.toString(),
+    range.to.toString(),
+  ]);
+  return totals ?? { lines: 0, debit: "0.00", credit: "0.00" };
+}
+
+/** The journal's CSV rows for [from, to] as PostgreSQL's COPY writes them, chunk by chunk. */
+export function copyJournalCsvRows(
+  snapshot: Snapshot,
+  range: { from: BusinessDate; to: BusinessDate },
+): AsyncIterable<Buffer> {
+  return snapshot.copyOut(journalCsvCopyStatement(range));
 }
 
 export function createLedgerService(deps: { db: PrismaClient }) {

@@ -158,6 +158,25 @@ describe("journal export", () => {
   });
 });
 
+describe.runIf(process.env.DATABASE_URL)("journal CSV written by PostgreSQL's COPY", () => {
+  it("is byte for byte the CSV the page-by-page path writes", async () => {
+    const { createExportService } = await import("../../src/exports/service.js");
+    const { createLedgerService } = await import("../../src/ledger/service.js");
+    const ledger = createLedgerService({ db: context.database.prisma });
+    const exports = createExportService({ ledger, openSnapshot: context.database.openSnapshot });
+    const collect = async (body: AsyncIterable<string | Uint8Array>) => {
+      let text = "";
+      for await (const chunk of body) text += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+      return text;
+    };
+    const range = { from: "2026-01-01", to: "2026-12-31", format: "csv" as const };
+    const copied = await collect(exports.journal(range).body);
+    const paged = await collect(exports.journal({ ...range, pageByPage: true }).body);
+    expect(copied).toBe(paged);
+    expect(parse(copied)).toHaveLength(19);
+  });
+});
+
 describe("trial balance", () => {
   it("balances to the halala as JSON and as CSV", async () => {
     const response = await requestJson(

@@ -29,6 +29,7 @@ export async function buildTestApp(options: { environment?: Record<string, strin
     config,
     logger: createLogger({ level: config.logLevel }),
     expectedMigrations: await migrationNames(),
+    openSnapshot: database.openSnapshot,
   });
   return { app, database, clock, config, close: () => database.drop() };
 }

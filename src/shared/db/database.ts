@@ -7,6 +7,7 @@ import type {
   Transaction,
 } from "@prisma/driver-adapter-utils";
 import pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { type Prisma, PrismaClient } from "../../generated/prisma/client.js";
 
@@ -28,8 +29,23 @@ export type Database = {
   readonly migrationAdapter: SqlMigrationAwareDriverAdapterFactory;
   /** The embedded engine itself, when kind is "pglite". */
   readonly pglite?: PGlite;
+  /** PostgreSQL only: a read-only, repeatable-read snapshot on a connection of its own. */
+  readonly openSnapshot?: OpenSnapshot;
   close(): Promise<void>;
 };
+
+/**
+ * One consistent view of the database for bulk reads: small queries and `COPY … TO STDOUT`
+ * all see the same committed data. `close` ends the transaction and returns the connection.
+ */
+export type Snapshot = {
+  query<Row>(sql: string, parameters?: readonly unknown[]): Promise<Row[]>;
+  /** Streams `COPY (<select>) TO STDOUT …` output as it arrives. */
+  copyOut(copyStatement: string): AsyncIterable<Buffer>;
+  /** Commits and returns the connection; `abandon` (a reader that stopped mid-COPY) drops it instead. */
+  close(options?: { abandon?: boolean }): Promise<void>;
+};
+export type OpenSnapshot = () => Promise<Snapshot>;
 
 export type PostgresOptions = {
   url: string;
@@ -90,6 +106,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
     kind: "postgresql",
     description,
     prisma,
+    openSnapshot: () => openPostgresSnapshot(pool),
     migrationAdapter: postgresMigrationAdapter(connection, adapterOptions),
     close: closeOnce(async () => {
       await prisma.$disconnect();
@@ -115,6 +132,38 @@ export async function openPgliteDatabase(options: PgliteOptions = {}): Promise<D
       await prisma.$disconnect();
       await client.close();
     }),
+  };
+}
+
+async function openPostgresSnapshot(pool: pg.Pool): Promise<Snapshot> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  } catch (error) {
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
+  let isClosed = false;
+  return {
+    async query<Row>(sql: string, parameters: readonly unknown[] = []) {
+      return (await client.query({ text: sql, values: [...parameters] })).rows as Row[];
+    },
+    copyOut: (copyStatement: string) => client.query(copyTo(copyStatement)),
+    async close(options = {}) {
+      if (isClosed) return;
+      isClosed = true;
+      if (options.abandon) {
+        // Mid-COPY the connection cannot take another command: close it, the server rolls back.
+        client.release(true);
+        return;
+      }
+      try {
+        await client.query("COMMIT");
+        client.release();
+      } catch (error) {
+        client.release(error instanceof Error ? error : true);
+      }
+    },
   };
 }
 
