@@ -49,7 +49,3 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; mil
 export function printFigure(benchmark: string, figure: string, value: string): void {
   console.log(`${benchmark.padEnd(28)} ${figure.padEnd(44)} ${value}`);
 }
-
-export function peakRssMegabytes(): string {
-  return `${Math.round(process.resourceUsage().maxRSS / 1024)} MB`;
-}

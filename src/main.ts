@@ -4,6 +4,7 @@ import { createAuthService } from "./auth/service.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { monotonicMilliseconds, systemClock } from "./shared/clock.js";
 import { DatabaseUnreachableError } from "./shared/db/database.js";
+import { applyPendingMigrationsInWorker } from "./shared/db/migrate-in-worker.js";
 import { applyPendingMigrations, MigrationError, migrationNames } from "./shared/db/migrations.js";
 import { openConfiguredDatabase } from "./shared/db/open-configured-database.js";
 import { createLogger } from "./shared/logger.js";
@@ -17,7 +18,10 @@ async function startService(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger({ level: config.logLevel });
   const database = await openConfiguredDatabase(config);
-  const applied = await applyPendingMigrations(database);
+  const applied =
+    config.database.kind === "postgresql"
+      ? await applyPendingMigrationsInWorker(config.database.url)
+      : await applyPendingMigrations(database);
   if (applied.length > 0) logger.info({ migrations: applied }, "applied pending migrations");
 
   if (config.bootstrapAdmin) {

@@ -112,22 +112,13 @@ const reverseEntry = createRoute({
 
 export function toJournalEntryResponse(entry: StoredJournalEntry) {
   return {
-    id: entry.id,
-    idempotencyKey: entry.idempotencyKey,
-    sourceType: entry.sourceType,
-    sourceId: entry.sourceId,
-    entryCode: entry.entryCode,
-    description: entry.description,
+    ...entry,
     effectiveDate: entry.effectiveDate.toString(),
     recordedAt: entry.recordedAt.toISOString(),
-    reversesEntryId: entry.reversesEntryId,
-    reversedByEntryId: entry.reversedByEntryId,
-    lines: entry.lines.map((line) => ({
-      lineNumber: line.lineNumber,
-      accountCode: line.accountCode,
-      establishmentId: line.establishmentId,
-      debit: (line.amount.isPositive() ? line.amount : Money.zero).toString(),
-      credit: (line.amount.isNegative() ? line.amount.negate() : Money.zero).toString(),
+    lines: entry.lines.map(({ amount, ...line }) => ({
+      ...line,
+      debit: (amount.isPositive() ? amount : Money.zero).toString(),
+      credit: (amount.isNegative() ? amount.negate() : Money.zero).toString(),
     })),
   };
 }

@@ -15,28 +15,26 @@ export const PositiveMoneyString = MoneyString.refine(
   "must be more than zero",
 );
 
-export const BusinessDateString = z
-  .string()
-  .refine((value) => {
+/** True when `parse` accepts the text: lets a domain type's own parser be the schema's rule. */
+function parsesWith(parse: (text: string) => unknown): (text: string) => boolean {
+  return (text) => {
     try {
-      BusinessDate.parse(value);
+      parse(text);
       return true;
     } catch {
       return false;
     }
-  }, "a calendar date as YYYY-MM-DD")
+  };
+}
+
+export const BusinessDateString = z
+  .string()
+  .refine(parsesWith(BusinessDate.parse), "a calendar date as YYYY-MM-DD")
   .openapi({ example: "2026-11-01", format: "date" });
 
 export const ContributionMonthString = z
   .string()
-  .refine((value) => {
-    try {
-      ContributionMonth.parse(value);
-      return true;
-    } catch {
-      return false;
-    }
-  }, "a month as YYYY-MM")
+  .refine(parsesWith(ContributionMonth.parse), "a month as YYYY-MM")
   .openapi({ example: "2026-10" });
 
 export const IdempotencyKeyHeader = z.object({

@@ -1,0 +1,14 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { openPostgresDatabase } from "./database.js";
+import { applyPendingMigrations } from "./migrations.js";
+
+/** Runs in a worker thread: see applyPendingMigrationsInWorker. */
+const { url } = workerData as { url: string };
+const database = await openPostgresDatabase({ url, poolMax: 1 });
+try {
+  parentPort?.postMessage({ applied: await applyPendingMigrations(database) });
+} catch (error) {
+  parentPort?.postMessage({ error: error instanceof Error ? error.message : String(error) });
+} finally {
+  await database.close();
+}
