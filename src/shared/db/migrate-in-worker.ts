@@ -20,14 +20,16 @@ export function applyPendingMigrationsInWorker(url: string): Promise<string[]> {
       eval: true,
       workerData: { url },
     });
-    let answer: { applied?: string[]; error?: string } | undefined;
-    worker.once("message", (message: { applied?: string[]; error?: string }) => {
-      answer = message;
+    worker.once("message", (answer: { applied?: string[]; error?: string }) => {
+      // The work is done and its connections closed; idle timers (pg's pool keeps an idle
+      // client for 10 s) must not hold start-up, so the thread is stopped here.
+      void worker.terminate();
+      if (answer.applied) resolve(answer.applied);
+      else reject(new MigrationError(answer.error ?? "the migration worker failed"));
     });
     worker.once("error", reject);
-    worker.once("exit", () => {
-      if (answer?.applied) resolve(answer.applied);
-      else reject(new MigrationError(answer?.error ?? "the migration worker stopped without an answer"));
-    });
+    worker.once("exit", (code) =>
+      reject(new MigrationError(`the migration worker exited (${code}) without an answer`)),
+    );
   });
 }

@@ -5,10 +5,11 @@ import { applyPendingMigrations } from "./migrations.js";
 /** Runs in a worker thread: see applyPendingMigrationsInWorker. */
 const { url } = workerData as { url: string };
 const database = await openPostgresDatabase({ url, poolMax: 1 });
+let answer: { applied: string[] } | { error: string };
 try {
-  parentPort?.postMessage({ applied: await applyPendingMigrations(database) });
+  answer = { applied: await applyPendingMigrations(database) };
 } catch (error) {
-  parentPort?.postMessage({ error: error instanceof Error ? error.message : String(error) });
-} finally {
-  await database.close();
+  answer = { error: error instanceof Error ? error.message : String(error) };
 }
+await database.close();
+parentPort?.postMessage(answer);
