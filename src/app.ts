@@ -2,7 +2,10 @@ import { Scalar } from "@scalar/hono-api-reference";
 import { SESSION_COOKIE } from "./auth/middleware.js";
 import { authRoutes } from "./auth/routes.js";
 import { createAuthService } from "./auth/service.js";
+import { createSessionStore } from "./auth/sessions.js";
 import type { Config } from "./config.js";
+import { employerRoutes } from "./employers/routes.js";
+import { createEmployerService } from "./employers/service.js";
 import { exportRoutes } from "./exports/routes.js";
 import { createExportService } from "./exports/service.js";
 import { healthRoutes } from "./health/routes.js";
@@ -50,11 +53,17 @@ export function createApp(deps: AppDeps) {
   const auth = createAuthService({ db: deps.db, clock: deps.clock });
   const ledger = createLedgerService({ db: deps.db });
   const exports = createExportService({ ledger, openSnapshot: deps.openSnapshot });
+  const employers = createEmployerService({
+    db: deps.db,
+    clock: deps.clock,
+    sessions: createSessionStore({ db: deps.db, clock: deps.clock }),
+  });
 
   app.route("/", healthRoutes(deps));
   app.route("/", authRoutes(auth));
   app.route("/", ledgerRoutes({ ledger, auth, clock: deps.clock }));
   app.route("/", exportRoutes({ exports, auth, clock: deps.clock }));
+  app.route("/", employerRoutes(employers));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {

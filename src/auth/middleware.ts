@@ -2,12 +2,18 @@ import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { AppError } from "../shared/errors.js";
 import type { AppEnv } from "../shared/http.js";
-import type { StaffRole } from "./actor.js";
+import type { Actor, StaffActor, StaffRole } from "./actor.js";
 import type { AuthService } from "./service.js";
 
 export const SESSION_COOKIE = "ishtirak_session";
 
-function presentedToken(authorization: string | undefined, cookie: string | undefined): string | undefined {
+/** The staff actor that requireStaff put on the context. */
+export function staffActor(actor: Actor): StaffActor {
+  if (actor.kind !== "staff") throw new AppError("AUTHENTICATION_REQUIRED", "sign in as staff");
+  return actor;
+}
+
+export function presentedToken(authorization: string | undefined, cookie: string | undefined): string | undefined {
   const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
   return bearer ?? cookie;
 }

@@ -1,3 +1,4 @@
+import type { PrincipalType } from "../generated/prisma/enums.js";
 import type { Tx } from "../shared/db/database.js";
 import type { StaffRole } from "./actor.js";
 
@@ -31,15 +32,20 @@ export async function countStaffUsers(tx: Tx): Promise<number> {
 
 export async function insertSession(
   tx: Tx,
-  session: { id: string; tokenHash: string; principalId: string; createdAt: Date; expiresAt: Date },
+  session: {
+    id: string;
+    tokenHash: string;
+    principalType: PrincipalType;
+    principalId: string;
+    createdAt: Date;
+    expiresAt: Date;
+  },
 ): Promise<void> {
-  await tx.session.create({ data: { ...session, principalType: "STAFF" } });
+  await tx.session.create({ data: session });
 }
 
-export async function findLiveStaffSession(tx: Tx, tokenHash: string, now: Date) {
-  return tx.session.findFirst({
-    where: { tokenHash, principalType: "STAFF", revokedAt: null, expiresAt: { gt: now } },
-  });
+export async function findLiveSession(tx: Tx, tokenHash: string, principalType: PrincipalType, now: Date) {
+  return tx.session.findFirst({ where: { tokenHash, principalType, revokedAt: null, expiresAt: { gt: now } } });
 }
 
 export async function revokeSession(tx: Tx, sessionId: string, now: Date): Promise<void> {

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { createRouter, errorResponses } from "../shared/http.js";
-import { requireStaff, SESSION_COOKIE } from "./middleware.js";
+import { requireStaff, SESSION_COOKIE, staffActor } from "./middleware.js";
 import { CreateStaffUserBody, StaffLoginBody, StaffSessionResponse, StaffUserResponse } from "./schemas.js";
 import type { AuthService } from "./service.js";
 
@@ -72,10 +72,10 @@ export function authRoutes(auth: AuthService) {
       return c.json({ ...session, expiresAt: session.expiresAt.toISOString() }, 201);
     })
     .openapi(logOut, async (c) => {
-      await auth.logOut(c.get("actor"));
+      await auth.logOut(staffActor(c.get("actor")));
       deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
       return c.body(null, 204);
     })
-    .openapi(whoAmI, async (c) => c.json(await auth.describe(c.get("actor")), 200))
+    .openapi(whoAmI, async (c) => c.json(await auth.describe(staffActor(c.get("actor"))), 200))
     .openapi(createStaffUser, async (c) => c.json(await auth.createStaffUser(c.req.valid("json")), 201));
 }

@@ -1,46 +1,53 @@
-import { createHash, randomBytes } from "node:crypto";
 import argon2 from "argon2";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
-import type { Actor, StaffRole } from "./actor.js";
+import type { StaffActor, StaffRole } from "./actor.js";
 import {
   countStaffUsers,
-  findLiveStaffSession,
   findStaffUserByEmail,
   findStaffUserById,
-  insertSession,
   insertStaffUser,
   isEmailTaken,
-  revokeSession,
 } from "./repository.js";
+import { createSessionStore } from "./sessions.js";
 
 /** Staff sessions last a working day; a new login is needed after. */
 export const staffSessionLifetimeMs = 12 * 60 * 60 * 1000;
-export const staffPasswordLengthMin = 12;
+export const passwordLengthMin = 12;
 
 /**
  * argon2id with the library's defaults (64 MiB, 3 passes, parallelism 4): OWASP's
  * recommended floor is lower, so these stay on the safe side for a few logins a second.
  */
-const passwordHashOptions = { type: argon2.argon2id } as const;
+export const passwordHashOptions = { type: argon2.argon2id } as const;
 
-/** A bearer token's SHA-256: tokens carry 256 random bits, so a fast hash is enough to store them. */
-export function hashToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
+/** Hashes a password with argon2id. */
+export function hashPassword(password: string): Promise<string> {
+  return argon2.hash(password, passwordHashOptions);
 }
 
-function normaliseEmail(email: string): string {
+/**
+ * Checks a password against a stored hash; for an unknown user pass undefined and a real hash
+ * is verified anyway, so the answer's timing does not tell unknown users from wrong passwords.
+ */
+export async function verifyPassword(storedHash: string | undefined, password: string): Promise<boolean> {
+  const isValid = await argon2.verify(storedHash ?? (await unknownUserHash), password);
+  return storedHash !== undefined && isValid;
+}
+
+export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
 export function createAuthService(deps: { db: PrismaClient; clock: Clock }) {
-  const { db, clock } = deps;
+  const { db } = deps;
+  const sessions = createSessionStore(deps);
 
   async function createStaffUser(input: { email: string; displayName: string; password: string; role: StaffRole }) {
-    if (input.password.length < staffPasswordLengthMin) {
-      throw new AppError("VALIDATION_FAILED", `a staff password has at least ${staffPasswordLengthMin} characters`, [
+    if (input.password.length < passwordLengthMin) {
+      throw new AppError("VALIDATION_FAILED", `a staff password has at least ${passwordLengthMin} characters`, [
         { path: "json.password", message: "too short" },
       ]);
     }
@@ -48,7 +55,7 @@ export function createAuthService(deps: { db: PrismaClient; clock: Clock }) {
       id: newId("stf"),
       email: normaliseEmail(input.email),
       displayName: input.displayName,
-      passwordHash: await argon2.hash(input.password, passwordHashOptions),
+      passwordHash: await hashPassword(input.password),
       role: input.role,
     };
     try {
@@ -72,20 +79,12 @@ export function createAuthService(deps: { db: PrismaClient; clock: Clock }) {
 
     async logInStaff(input: { email: string; password: string }) {
       const user = await findStaffUserByEmail(db, normaliseEmail(input.email));
-      // Verify against a real hash even for an unknown email, so timing does not tell them apart.
-      const hash = user?.passwordHash ?? (await unknownUserHash);
-      const isValid = await argon2.verify(hash, input.password);
-      if (!user || !isValid) throw new AppError("INVALID_CREDENTIALS", "the email or the password is wrong");
-      const token = `ist_${randomBytes(32).toString("base64url")}`;
-      const createdAt = clock.now();
-      const expiresAt = new Date(createdAt.getTime() + staffSessionLifetimeMs);
-      await insertSession(db, {
-        id: newId("ses"),
-        tokenHash: hashToken(token),
-        principalId: user.id,
-        createdAt,
-        expiresAt,
-      });
+      if (!user || !(await verifyPassword(user.passwordHash, input.password))) {
+        // verifyPassword hashes even for an unknown user: timing does not tell the two apart.
+        if (!user) await verifyPassword(undefined, input.password);
+        throw new AppError("INVALID_CREDENTIALS", "the email or the password is wrong");
+      }
+      const { token, expiresAt } = await sessions.open("STAFF", user.id, staffSessionLifetimeMs);
       return {
         token,
         expiresAt,
@@ -93,19 +92,19 @@ export function createAuthService(deps: { db: PrismaClient; clock: Clock }) {
       };
     },
 
-    async authenticate(token: string): Promise<Actor | undefined> {
-      const session = await findLiveStaffSession(db, hashToken(token), clock.now());
+    async authenticate(token: string): Promise<StaffActor | undefined> {
+      const session = await sessions.resolve(token, "STAFF");
       if (!session) return undefined;
       const user = await findStaffUserById(db, session.principalId);
       if (!user) return undefined;
       return { kind: "staff", staffUserId: user.id, role: user.role, sessionId: session.id };
     },
 
-    async logOut(actor: Actor): Promise<void> {
-      await revokeSession(db, actor.sessionId, clock.now());
+    async logOut(actor: StaffActor): Promise<void> {
+      await sessions.revoke(actor.sessionId);
     },
 
-    async describe(actor: Actor) {
+    async describe(actor: StaffActor) {
       const user = await findStaffUserById(db, actor.staffUserId);
       if (!user) throw new AppError("AUTHENTICATION_REQUIRED", "the session's user no longer exists");
       return { id: user.id, email: user.email, displayName: user.displayName, role: user.role };

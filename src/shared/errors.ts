@@ -17,6 +17,16 @@ export const errorStatus = {
   PAYLOAD_TOO_LARGE: 413,
   /** The body is not in a media type the route accepts. */
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A commercial registration that is not 10 digits (identifiers.md §4). */
+  COMMERCIAL_REGISTRATION_INVALID: 400,
+  /** A unified national number that is not 10 digits starting with 7 (identifiers.md §5). */
+  UNIFIED_NUMBER_INVALID: 400,
+  /** An establishment needs its commercial registration or its unified number, or both. */
+  ESTABLISHMENT_IDENTIFIER_REQUIRED: 400,
+  /** Not a Saudi mobile number (05XXXXXXXX or +9665XXXXXXXX; block 52 does not exist). */
+  MOBILE_INVALID: 400,
+  /** A password shorter than the policy allows (12 characters). */
+  PASSWORD_TOO_WEAK: 400,
   /** A date range whose end is before its start. */
   DATE_RANGE_REVERSED: 400,
   /** A date range longer than the endpoint serves in one request. */
@@ -27,12 +37,22 @@ export const errorStatus = {
   INVALID_CREDENTIALS: 401,
   /** The caller is signed in but its role may not do this. */
   ROLE_NOT_PERMITTED: 403,
+  /** API keys are for data; managing keys needs an admin's signed-in session. */
+  API_KEY_NOT_PERMITTED: 403,
+  /** No establishment with this id that the caller may see (another tenant's answers the same). */
+  ESTABLISHMENT_NOT_FOUND: 404,
+  /** No live API key with this id in the establishment. */
+  API_KEY_NOT_FOUND: 404,
   /** The account named in the path is not in the chart of accounts. */
   LEDGER_ACCOUNT_NOT_FOUND: 404,
   /** No journal entry has this id. */
   LEDGER_ENTRY_NOT_FOUND: 404,
   /** The entry was reversed already; an entry is reversed at most once. */
   LEDGER_ENTRY_ALREADY_REVERSED: 409,
+  /** An establishment with this unified number is registered already. */
+  ESTABLISHMENT_ALREADY_REGISTERED: 409,
+  /** A user with this email exists already. */
+  USER_EMAIL_TAKEN: 409,
   /** A staff user with this email exists already. */
   STAFF_EMAIL_TAKEN: 409,
   /** Debits and credits differ, a line is zero, or the entry has too few or too many lines. */

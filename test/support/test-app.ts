@@ -85,3 +85,35 @@ export async function signInStaff(
 export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }
+
+let establishmentSequence = 0;
+
+/** Registers a new establishment through HTTP with unique identifiers; returns it and its admin's token. */
+export async function registerEstablishment(context: TestContext, overrides: Record<string, unknown> = {}) {
+  establishmentSequence += 1;
+  const unique = `${Date.now() % 1_000_000}${establishmentSequence}`.padStart(9, "0").slice(-9);
+  const body = {
+    nameAr: "مؤسسة الاختبار",
+    nameEn: `Test Establishment ${establishmentSequence}`,
+    unifiedNumber: `7${unique}`,
+    contactEmail: `contact-${unique}@employer.test`,
+    contactMobile: "0501234567",
+    city: "Riyadh",
+    admin: {
+      email: `admin-${unique}-${Math.random().toString(36).slice(2, 8)}@employer.test`,
+      password: "payroll admin password",
+    },
+    ...overrides,
+  };
+  const response = await requestJson(context.app, "POST", "/v1/establishments", body);
+  if (response.status !== 201) throw new Error(`registration failed: ${JSON.stringify(response.body)}`);
+  const registered = response.body as {
+    establishment: { id: string; registrationNumber: string };
+    admin: { id: string; email: string };
+  };
+  const session = await requestJson(context.app, "POST", "/v1/auth/establishment/sessions", {
+    email: body.admin.email,
+    password: body.admin.password,
+  });
+  return { ...registered, body, token: (session.body as { token: string }).token };
+}
