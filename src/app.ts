@@ -9,6 +9,7 @@ import { createEmployerService } from "./employers/service.js";
 import { exportRoutes } from "./exports/routes.js";
 import { createExportService } from "./exports/service.js";
 import { healthRoutes } from "./health/routes.js";
+import { honourIdempotencyKeys } from "./idempotency/middleware.js";
 import { ledgerRoutes } from "./ledger/routes.js";
 import { createLedgerService } from "./ledger/service.js";
 import type { Clock } from "./shared/clock.js";
@@ -59,11 +60,13 @@ export function createApp(deps: AppDeps) {
     sessions: createSessionStore({ db: deps.db, clock: deps.clock }),
   });
 
+  const idempotency = honourIdempotencyKeys({ db: deps.db, clock: deps.clock });
+
   app.route("/", healthRoutes(deps));
-  app.route("/", authRoutes(auth));
-  app.route("/", ledgerRoutes({ ledger, auth, clock: deps.clock }));
+  app.route("/", authRoutes(auth, idempotency));
+  app.route("/", ledgerRoutes({ ledger, auth, clock: deps.clock, idempotency }));
   app.route("/", exportRoutes({ exports, auth, clock: deps.clock }));
-  app.route("/", employerRoutes(employers));
+  app.route("/", employerRoutes(employers, idempotency));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {

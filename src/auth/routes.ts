@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
-import { createRouter, errorResponses } from "../shared/http.js";
+import { type AppEnv, createRouter, errorResponses } from "../shared/http.js";
 import { requireStaff, SESSION_COOKIE, staffActor } from "./middleware.js";
 import { CreateStaffUserBody, StaffLoginBody, StaffSessionResponse, StaffUserResponse } from "./schemas.js";
 import type { AuthService } from "./service.js";
@@ -53,12 +54,12 @@ const createStaffUser = createRoute({
   },
 });
 
-export function authRoutes(auth: AuthService) {
+export function authRoutes(auth: AuthService, idempotency: MiddlewareHandler<AppEnv>) {
   const anyStaff = requireStaff(auth, ["AGENCY_ADMIN", "ACCOUNTANT"]);
   const app = createRouter();
   app.use(logOut.path, anyStaff);
   app.use(whoAmI.path, anyStaff);
-  app.use(createStaffUser.path, requireStaff(auth, ["AGENCY_ADMIN"]));
+  app.use(createStaffUser.path, requireStaff(auth, ["AGENCY_ADMIN"]), idempotency);
   return app
     .openapi(logIn, async (c) => {
       const session = await auth.logInStaff(c.req.valid("json"));

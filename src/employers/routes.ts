@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { SESSION_COOKIE } from "../auth/middleware.js";
-import { createRouter, errorResponses } from "../shared/http.js";
+import { type AppEnv, createRouter, errorResponses } from "../shared/http.js";
 import { establishmentActor, requireEstablishmentCaller } from "./middleware.js";
 import type { EstablishmentRecord } from "./repository.js";
 import {
@@ -148,12 +149,13 @@ function toApiKeyResponse(key: {
   };
 }
 
-export function employerRoutes(employers: EmployerService) {
+export function employerRoutes(employers: EmployerService, idempotency: MiddlewareHandler<AppEnv>) {
   const caller = requireEstablishmentCaller(employers);
   const app = createRouter();
-  app.use("/v1/establishments/:establishmentId", caller);
+  // In Hono "/x/*" also matches "/x": one registration each, or the middleware runs twice.
   app.use("/v1/establishments/:establishmentId/*", caller);
   app.use(logOut.path, caller);
+  app.use("/v1/establishments/*", idempotency);
   return app
     .openapi(registerEstablishment, async (c) => {
       const registered = await employers.registerEstablishment(c.req.valid("json"));

@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { requireStaff } from "../auth/middleware.js";
 import type { AuthService } from "../auth/service.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
-import { createRouter, errorResponses } from "../shared/http.js";
+import { type AppEnv, createRouter, errorResponses } from "../shared/http.js";
 import { Money } from "../shared/money.js";
 import { IdempotencyKeyHeader } from "../shared/schemas.js";
 import type { LedgerAccountCode } from "./chart-of-accounts.js";
@@ -123,13 +124,19 @@ export function toJournalEntryResponse(entry: StoredJournalEntry) {
   };
 }
 
-export function ledgerRoutes(deps: { ledger: LedgerService; auth: AuthService; clock: Clock }) {
+export function ledgerRoutes(deps: {
+  ledger: LedgerService;
+  auth: AuthService;
+  clock: Clock;
+  idempotency: MiddlewareHandler<AppEnv>;
+}) {
   const { ledger, auth, clock } = deps;
   const app = createRouter();
   const readers = requireStaff(auth, ["ACCOUNTANT", "AGENCY_ADMIN"]);
   app.use("/v1/ledger/*", async (c, next) =>
     c.req.method === "GET" ? readers(c, next) : requireStaff(auth, ["AGENCY_ADMIN"])(c, next),
   );
+  app.use("/v1/ledger/*", deps.idempotency);
 
   return app
     .openapi(listAccounts, async (c) => c.json({ accounts: await ledger.listAccounts() }, 200))

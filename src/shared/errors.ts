@@ -53,6 +53,8 @@ export const errorStatus = {
   ESTABLISHMENT_ALREADY_REGISTERED: 409,
   /** A user with this email exists already. */
   USER_EMAIL_TAKEN: 409,
+  /** A request with the same Idempotency-Key is still being handled. */
+  IDEMPOTENCY_KEY_IN_USE: 409,
   /** A staff user with this email exists already. */
   STAFF_EMAIL_TAKEN: 409,
   /** Debits and credits differ, a line is zero, or the entry has too few or too many lines. */

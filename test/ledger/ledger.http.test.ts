@@ -56,7 +56,8 @@ describe("POST /v1/ledger/adjustments", () => {
       },
     ]);
     const retry = await post(adjustment("est_adj", "250.50"), "adj-1");
-    expect(retry.status).toBe(200);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
     expect(JournalEntryResponse.parse(retry.body).id).toBe(entry.id);
     expectError(await post(adjustment("est_adj", "999.00"), "adj-1"), 422, "IDEMPOTENCY_KEY_REUSED");
     expect(await context.database.prisma.journalEntry.count({ where: { sourceId: "adj-1" } })).toBe(1);
