@@ -4,6 +4,9 @@ import { authRoutes } from "./auth/routes.js";
 import { createAuthService } from "./auth/service.js";
 import { createSessionStore } from "./auth/sessions.js";
 import type { Config } from "./config.js";
+import { employeeRoutes } from "./employees/routes.js";
+import { createEmployeeService } from "./employees/service.js";
+import { requireEstablishmentCaller } from "./employers/middleware.js";
 import { employerRoutes } from "./employers/routes.js";
 import { createEmployerService } from "./employers/service.js";
 import { exportRoutes } from "./exports/routes.js";
@@ -61,12 +64,18 @@ export function createApp(deps: AppDeps) {
   });
 
   const idempotency = honourIdempotencyKeys({ db: deps.db, clock: deps.clock });
+  // Everything under an establishment is for its admins and its payroll system's API keys,
+  // and every POST there honours Idempotency-Key. Registered once here: in Hono "/x/*" also
+  // matches "/x" and deeper paths, so per-feature registrations would run twice.
+  app.use("/v1/establishments/:establishmentId/*", requireEstablishmentCaller(employers));
+  app.use("/v1/establishments/*", idempotency);
 
   app.route("/", healthRoutes(deps));
   app.route("/", authRoutes(auth, idempotency));
   app.route("/", ledgerRoutes({ ledger, auth, clock: deps.clock, idempotency }));
   app.route("/", exportRoutes({ exports, auth, clock: deps.clock }));
-  app.route("/", employerRoutes(employers, idempotency));
+  app.route("/", employerRoutes(employers));
+  app.route("/", employeeRoutes(createEmployeeService({ db: deps.db, clock: deps.clock, employers })));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {

@@ -1,8 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { SESSION_COOKIE } from "../auth/middleware.js";
-import { type AppEnv, createRouter, errorResponses } from "../shared/http.js";
+import { createRouter, errorResponses } from "../shared/http.js";
 import { establishmentActor, requireEstablishmentCaller } from "./middleware.js";
 import type { EstablishmentRecord } from "./repository.js";
 import {
@@ -149,13 +148,10 @@ function toApiKeyResponse(key: {
   };
 }
 
-export function employerRoutes(employers: EmployerService, idempotency: MiddlewareHandler<AppEnv>) {
-  const caller = requireEstablishmentCaller(employers);
+/** Routes under /v1/establishments/{id} rely on the caller and idempotency middleware app.ts mounts. */
+export function employerRoutes(employers: EmployerService) {
   const app = createRouter();
-  // In Hono "/x/*" also matches "/x": one registration each, or the middleware runs twice.
-  app.use("/v1/establishments/:establishmentId/*", caller);
-  app.use(logOut.path, caller);
-  app.use("/v1/establishments/*", idempotency);
+  app.use(logOut.path, requireEstablishmentCaller(employers));
   return app
     .openapi(registerEstablishment, async (c) => {
       const registered = await employers.registerEstablishment(c.req.valid("json"));

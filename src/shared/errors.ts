@@ -17,6 +17,16 @@ export const errorStatus = {
   PAYLOAD_TOO_LARGE: 413,
   /** The body is not in a media type the route accepts. */
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A national ID or iqama that is not 10 digits (identifiers.md §1). */
+  ID_FORMAT_INVALID: 400,
+  /** 10 digits, but starting with neither 1 (national ID) nor 2 (iqama). */
+  ID_TYPE_UNKNOWN: 400,
+  /** The 10th digit of a national ID or iqama fails the Luhn check. */
+  ID_CHECK_DIGIT_INVALID: 400,
+  /** A wage component below zero. */
+  WAGE_NEGATIVE: 400,
+  /** An amount with more than two decimals (halalas). */
+  AMOUNT_PRECISION_EXCEEDED: 400,
   /** A commercial registration that is not 10 digits (identifiers.md §4). */
   COMMERCIAL_REGISTRATION_INVALID: 400,
   /** A unified national number that is not 10 digits starting with 7 (identifiers.md §5). */
@@ -41,6 +51,8 @@ export const errorStatus = {
   API_KEY_NOT_PERMITTED: 403,
   /** No establishment with this id that the caller may see (another tenant's answers the same). */
   ESTABLISHMENT_NOT_FOUND: 404,
+  /** No employee with this id at the establishment. */
+  EMPLOYEE_NOT_FOUND: 404,
   /** No live API key with this id in the establishment. */
   API_KEY_NOT_FOUND: 404,
   /** The account named in the path is not in the chart of accounts. */
@@ -51,6 +63,14 @@ export const errorStatus = {
   LEDGER_ENTRY_ALREADY_REVERSED: 409,
   /** An establishment with this unified number is registered already. */
   ESTABLISHMENT_ALREADY_REGISTERED: 409,
+  /** The person already has an active employment at this establishment. */
+  EMPLOYMENT_ALREADY_ACTIVE: 409,
+  /** The new employment would start before an earlier one at this establishment ended. */
+  EMPLOYMENT_PERIOD_OVERLAPS: 409,
+  /** The employment has ended already. */
+  EMPLOYMENT_NOT_ACTIVE: 409,
+  /** The ID number is registered with a different date of birth: another person, or a typo. */
+  SUBSCRIBER_DETAILS_MISMATCH: 409,
   /** A user with this email exists already. */
   USER_EMAIL_TAKEN: 409,
   /** A request with the same Idempotency-Key is still being handled. */
@@ -65,6 +85,22 @@ export const errorStatus = {
   LEDGER_ESTABLISHMENT_DIMENSION: 422,
   /** The same idempotency key came with a different request than the first time. */
   IDEMPOTENCY_KEY_REUSED: 422,
+  /** A Saudi registered with an iqama number (iqamas start with 2). */
+  IQAMA_GIVEN_FOR_SAUDI: 422,
+  /** A non-Saudi registered with a national ID number (national IDs start with 1). */
+  NATIONAL_ID_GIVEN_FOR_NON_SAUDI: 422,
+  /** A start date more than 24 months back (billing-cycle.md §5: the retroactive limit). */
+  START_DATE_TOO_FAR_BACK: 422,
+  /** A start date after the end of the current month. */
+  START_DATE_IN_FUTURE: 422,
+  /** An end date before the employment's start date. */
+  EMPLOYMENT_END_BEFORE_START: 422,
+  /** The wage's month is outside every employment of the person at this establishment. */
+  WAGE_MONTH_OUTSIDE_EMPLOYMENT: 422,
+  /** A wage for a month more than 24 months back, or more than 12 ahead. */
+  WAGE_MONTH_OUT_OF_RANGE: 422,
+  /** A change to an already billed month needs the reason for the correction. */
+  CORRECTION_REASON_REQUIRED: 422,
   /** Something failed that the request could not have caused; details are in the log only. */
   INTERNAL: 500,
   /** The database is unreachable or has migrations still to apply. */

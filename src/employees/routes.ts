@@ -1,0 +1,209 @@
+import { createRoute } from "@hono/zod-openapi";
+import { establishmentActor } from "../employers/middleware.js";
+import { EstablishmentIdParams } from "../employers/schemas.js";
+import { BusinessDate } from "../shared/business-date.js";
+import { ContributionMonth } from "../shared/contribution-month.js";
+import type { ErrorCode } from "../shared/errors.js";
+import { createRouter, errorResponses } from "../shared/http.js";
+import {
+  EmployeeListQuery,
+  EmployeeListResponse,
+  EmployeeParams,
+  EmployeeResponse,
+  EndEmploymentBody,
+  RecordWageBody,
+  RegisterEmployeeBody,
+} from "./schemas.js";
+import type { EmployeeService } from "./service.js";
+
+const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
+const callerSecurity = [{ bearer: [] }, { sessionCookie: [] }];
+const tenantErrors: ErrorCode[] = ["AUTHENTICATION_REQUIRED", "ESTABLISHMENT_NOT_FOUND"];
+const wageErrors: ErrorCode[] = ["WAGE_NEGATIVE", "AMOUNT_PRECISION_EXCEEDED"];
+
+const registerEmployee = createRoute({
+  method: "post",
+  path: "/v1/establishments/{establishmentId}/employees",
+  tags: ["Employees"],
+  summary: "Register an employee: the person (if new), the employment and its first wage",
+  security: callerSecurity,
+  request: { params: EstablishmentIdParams, body: { required: true, ...json(RegisterEmployeeBody) } },
+  responses: {
+    201: { description: "Registered", ...json(EmployeeResponse) },
+    ...errorResponses(
+      ...tenantErrors,
+      ...wageErrors,
+      "ID_FORMAT_INVALID",
+      "ID_TYPE_UNKNOWN",
+      "ID_CHECK_DIGIT_INVALID",
+      "IQAMA_GIVEN_FOR_SAUDI",
+      "NATIONAL_ID_GIVEN_FOR_NON_SAUDI",
+      "SUBSCRIBER_DETAILS_MISMATCH",
+      "EMPLOYMENT_ALREADY_ACTIVE",
+      "EMPLOYMENT_PERIOD_OVERLAPS",
+      "START_DATE_TOO_FAR_BACK",
+      "START_DATE_IN_FUTURE",
+    ),
+  },
+});
+
+const listEmployees = createRoute({
+  method: "get",
+  path: "/v1/establishments/{establishmentId}/employees",
+  tags: ["Employees"],
+  summary: "The establishment's employments, filtered, a page at a time (cursor)",
+  security: callerSecurity,
+  request: { params: EstablishmentIdParams, query: EmployeeListQuery },
+  responses: {
+    200: { description: "A page", ...json(EmployeeListResponse) },
+    ...errorResponses(...tenantErrors, "ID_FORMAT_INVALID"),
+  },
+});
+
+const getEmployee = createRoute({
+  method: "get",
+  path: "/v1/establishments/{establishmentId}/employees/{subscriberId}",
+  tags: ["Employees"],
+  summary: "One employee: employment periods here and wage history",
+  security: callerSecurity,
+  request: { params: EmployeeParams },
+  responses: {
+    200: { description: "Employee", ...json(EmployeeResponse) },
+    ...errorResponses(...tenantErrors, "EMPLOYEE_NOT_FOUND"),
+  },
+});
+
+const endEmployment = createRoute({
+  method: "post",
+  path: "/v1/establishments/{establishmentId}/employees/{subscriberId}/end",
+  tags: ["Employees"],
+  summary: "End the employee's active employment with a date and a reason",
+  security: callerSecurity,
+  request: { params: EmployeeParams, body: { required: true, ...json(EndEmploymentBody) } },
+  responses: {
+    200: { description: "Ended", ...json(EmployeeResponse) },
+    ...errorResponses(...tenantErrors, "EMPLOYEE_NOT_FOUND", "EMPLOYMENT_NOT_ACTIVE", "EMPLOYMENT_END_BEFORE_START"),
+  },
+});
+
+const recordWage = createRoute({
+  method: "post",
+  path: "/v1/establishments/{establishmentId}/employees/{subscriberId}/wages",
+  tags: ["Wages"],
+  summary: "Record a wage from a contribution month on (a billed month is a retroactive correction)",
+  security: callerSecurity,
+  request: { params: EmployeeParams, body: { required: true, ...json(RecordWageBody) } },
+  responses: {
+    201: { description: "Recorded", ...json(EmployeeResponse) },
+    ...errorResponses(
+      ...tenantErrors,
+      ...wageErrors,
+      "EMPLOYEE_NOT_FOUND",
+      "WAGE_MONTH_OUTSIDE_EMPLOYMENT",
+      "WAGE_MONTH_OUT_OF_RANGE",
+      "CORRECTION_REASON_REQUIRED",
+    ),
+  },
+});
+
+const dateText = (value: Date | null) => (value === null ? null : BusinessDate.fromDateColumn(value).toString());
+
+type EmployeeView = Awaited<ReturnType<EmployeeService["getEmployee"]>>;
+
+function toEmployeeResponse(employee: EmployeeView) {
+  return {
+    id: employee.id,
+    idNumber: employee.identifierNumber,
+    identifierKind: employee.identifierKind,
+    nationality: employee.nationality,
+    gccCountry: employee.gccCountry,
+    name: employee.name,
+    dateOfBirth: BusinessDate.fromDateColumn(employee.dateOfBirth).toString(),
+    firstInsuredOn: BusinessDate.fromDateColumn(employee.firstInsuredOn).toString(),
+    population: employee.population,
+    employments: employee.employments.map((employment) => ({
+      id: employment.id,
+      occupation: employment.occupation,
+      startDate: BusinessDate.fromDateColumn(employment.startDate).toString(),
+      endDate: dateText(employment.endDate),
+      endReason: employment.endReason,
+      wages: employment.wages.map((wage) => ({
+        id: wage.id,
+        effectiveMonth: ContributionMonth.containing(BusinessDate.fromDateColumn(wage.effectiveMonth)).toString(),
+        basic: wage.basic.toString(),
+        housing: wage.housing.toString(),
+        otherAllowances: wage.otherAllowances.toString(),
+        housingInKind: wage.housingInKind,
+        contributoryWage: wage.contributoryWage.toString(),
+        isRetroactiveCorrection: wage.isRetroactiveCorrection,
+        correctionReason: wage.correctionReason,
+        recordedAt: wage.recordedAt.toISOString(),
+        recordedBy: wage.recordedBy,
+      })),
+    })),
+  };
+}
+
+/** Relies on the caller and idempotency middleware app.ts mounts under /v1/establishments/{id}. */
+export function employeeRoutes(employees: EmployeeService) {
+  return createRouter()
+    .openapi(registerEmployee, async (c) => {
+      const { establishmentId } = c.req.valid("param");
+      const actor = establishmentActor(c.get("actor"));
+      const subscriberId = await employees.registerEmployee(actor, establishmentId, c.req.valid("json"));
+      return c.json(toEmployeeResponse(await employees.getEmployee(actor, establishmentId, subscriberId)), 201);
+    })
+    .openapi(listEmployees, async (c) => {
+      const page = await employees.listEmployees(
+        establishmentActor(c.get("actor")),
+        c.req.valid("param").establishmentId,
+        c.req.valid("query"),
+      );
+      return c.json(
+        {
+          employees: page.items.map(({ employment, subscriber, contributoryWage }) => ({
+            id: subscriber.id,
+            idNumber: subscriber.identifierNumber,
+            name: subscriber.name,
+            nationality: subscriber.nationality,
+            employmentId: employment.id,
+            occupation: employment.occupation,
+            startDate: BusinessDate.fromDateColumn(employment.startDate).toString(),
+            endDate: dateText(employment.endDate),
+            contributoryWage: contributoryWage?.toString() ?? null,
+          })),
+          nextCursor: page.nextCursor ?? null,
+        },
+        200,
+      );
+    })
+    .openapi(getEmployee, async (c) => {
+      const { establishmentId, subscriberId } = c.req.valid("param");
+      return c.json(
+        toEmployeeResponse(
+          await employees.getEmployee(establishmentActor(c.get("actor")), establishmentId, subscriberId),
+        ),
+        200,
+      );
+    })
+    .openapi(endEmployment, async (c) => {
+      const { establishmentId, subscriberId } = c.req.valid("param");
+      const ended = await employees.endEmployment(
+        establishmentActor(c.get("actor")),
+        establishmentId,
+        subscriberId,
+        c.req.valid("json"),
+      );
+      return c.json(toEmployeeResponse(ended), 200);
+    })
+    .openapi(recordWage, async (c) => {
+      const { establishmentId, subscriberId } = c.req.valid("param");
+      const updated = await employees.recordWage(
+        establishmentActor(c.get("actor")),
+        establishmentId,
+        subscriberId,
+        c.req.valid("json"),
+      );
+      return c.json(toEmployeeResponse(updated), 201);
+    });
+}
