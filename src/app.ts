@@ -4,6 +4,7 @@ import { authRoutes } from "./auth/routes.js";
 import { createAuthService } from "./auth/service.js";
 import { createSessionStore } from "./auth/sessions.js";
 import type { Config } from "./config.js";
+import { createEmployeeUploader } from "./employees/bulk/upload-employees.js";
 import { employeeRoutes } from "./employees/routes.js";
 import { createEmployeeService } from "./employees/service.js";
 import { requireEstablishmentCaller } from "./employers/middleware.js";
@@ -45,12 +46,15 @@ export const OPENAPI_INFO = {
     "Contribution billing for a social-insurance agency: establishments, registered wages, monthly invoices, payments, a double-entry ledger and subscriber inquiries. Amounts are strings in SAR with two decimals.",
 } as const;
 
+/** Bulk uploads stream their bodies: they count their own size and keep their own idempotency. */
+const streamedUploads = /^\/v1\/establishments\/[^/]+\/employees\/bulk$/;
+
 /** The HTTP application as a pure function of its dependencies: no I/O here. */
 export function createApp(deps: AppDeps) {
   const app = createRouter();
   app.use(...tagAndLogRequests(deps.logger));
   app.use(answerMethodNotAllowed(app));
-  app.use(limitBodySize(deps.config.bodyLimitBytes));
+  app.use(limitBodySize(deps.config.bodyLimitBytes, streamedUploads));
   app.onError(renderError(deps.logger));
   app.notFound(answerRouteNotFound);
 
@@ -63,7 +67,7 @@ export function createApp(deps: AppDeps) {
     sessions: createSessionStore({ db: deps.db, clock: deps.clock }),
   });
 
-  const idempotency = honourIdempotencyKeys({ db: deps.db, clock: deps.clock });
+  const idempotency = honourIdempotencyKeys({ db: deps.db, clock: deps.clock, exceptPath: streamedUploads });
   // Everything under an establishment is for its admins and its payroll system's API keys,
   // and every POST there honours Idempotency-Key. Registered once here: in Hono "/x/*" also
   // matches "/x" and deeper paths, so per-feature registrations would run twice.
@@ -75,7 +79,14 @@ export function createApp(deps: AppDeps) {
   app.route("/", ledgerRoutes({ ledger, auth, clock: deps.clock, idempotency }));
   app.route("/", exportRoutes({ exports, auth, clock: deps.clock }));
   app.route("/", employerRoutes(employers));
-  app.route("/", employeeRoutes(createEmployeeService({ db: deps.db, clock: deps.clock, employers })));
+  app.route(
+    "/",
+    employeeRoutes(
+      createEmployeeService({ db: deps.db, clock: deps.clock, employers }),
+      createEmployeeUploader({ db: deps.db, clock: deps.clock, employers }),
+      deps.config.uploadLimitBytes,
+    ),
+  );
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {

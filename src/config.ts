@@ -16,6 +16,12 @@ const environmentSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Largest request body accepted by ordinary routes; bulk routes set their own. */
+  /** Largest bulk upload (CSV or JSON Lines) on the direct link; read as a stream. */
+  UPLOAD_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
   /** First agency admin, created at start-up when no staff user exists yet. */
   BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12, "at least 12 characters").optional(),
@@ -32,6 +38,7 @@ export type Config = Readonly<{
   database: { kind: "postgresql"; url: string; poolMax: number } | { kind: "pglite"; dataDirectory: string };
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
   bodyLimitBytes: number;
+  uploadLimitBytes: number;
   bootstrapAdmin: { email: string; password: string } | undefined;
 }>;
 
@@ -60,6 +67,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
         : { kind: "postgresql" as const, url: variables.DATABASE_URL, poolMax: variables.DATABASE_POOL_MAX },
     logLevel: variables.LOG_LEVEL,
     bodyLimitBytes: variables.BODY_LIMIT_BYTES,
+    uploadLimitBytes: variables.UPLOAD_LIMIT_BYTES,
     bootstrapAdmin:
       variables.BOOTSTRAP_ADMIN_EMAIL && variables.BOOTSTRAP_ADMIN_PASSWORD
         ? { email: variables.BOOTSTRAP_ADMIN_EMAIL, password: variables.BOOTSTRAP_ADMIN_PASSWORD }

@@ -3,8 +3,10 @@ import { establishmentActor } from "../employers/middleware.js";
 import { EstablishmentIdParams } from "../employers/schemas.js";
 import { BusinessDate } from "../shared/business-date.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
-import type { ErrorCode } from "../shared/errors.js";
+import { AppError, type ErrorCode } from "../shared/errors.js";
 import { createRouter, errorResponses } from "../shared/http.js";
+import type { UploadFormat } from "./bulk/parse.js";
+import type { EmployeeUploader } from "./bulk/upload-employees.js";
 import {
   EmployeeListQuery,
   EmployeeListResponse,
@@ -13,6 +15,8 @@ import {
   EndEmploymentBody,
   RecordWageBody,
   RegisterEmployeeBody,
+  UploadQuery,
+  UploadReportResponse,
 } from "./schemas.js";
 import type { EmployeeService } from "./service.js";
 
@@ -106,6 +110,44 @@ const recordWage = createRoute({
   },
 });
 
+const uploadEmployees_ = createRoute({
+  method: "post",
+  path: "/v1/establishments/{establishmentId}/employees/bulk",
+  tags: ["Direct link"],
+  summary: "Register or update up to 100,000 employees from CSV or JSON Lines, streamed",
+  description:
+    "Columns (CSV header) or keys (JSON Lines): idNumber, nationality, gccCountry, name, dateOfBirth, occupation, startDate, basic, housing, otherAllowances, housingInKind, effectiveMonth, correctionReason, firstInsuredOn, hasEarlierContributionPeriods. A person not employed here is registered from startDate; a person employed here gets the wage from effectiveMonth (default: the current month) unless it is already the wage in force. Line numbers count the CSV header as line 1.",
+  security: callerSecurity,
+  request: {
+    params: EstablishmentIdParams,
+    query: UploadQuery,
+    body: {
+      required: true,
+      content: { "text/csv": { schema: { type: "string" } }, "application/jsonl": { schema: { type: "string" } } },
+    },
+  },
+  responses: {
+    200: { description: "Nothing new to write (a re-sent file)", ...json(UploadReportResponse) },
+    201: { description: "Written; rejected rows listed when partial=true", ...json(UploadReportResponse) },
+    ...errorResponses(
+      ...tenantErrors,
+      "UPLOAD_ROWS_REJECTED",
+      "UPLOAD_TOO_MANY_ROWS",
+      "PAYLOAD_TOO_LARGE",
+      "UNSUPPORTED_MEDIA_TYPE",
+      "IDEMPOTENCY_KEY_REUSED",
+    ),
+  },
+});
+
+function uploadFormatOf(contentType: string | undefined): UploadFormat {
+  const essence = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
+  if (essence === "text/csv") return "csv";
+  if (essence === "application/jsonl" || essence === "application/x-ndjson" || essence === "application/json-lines")
+    return "jsonl";
+  throw new AppError("UNSUPPORTED_MEDIA_TYPE", "send text/csv or application/jsonl");
+}
+
 const dateText = (value: Date | null) => (value === null ? null : BusinessDate.fromDateColumn(value).toString());
 
 type EmployeeView = Awaited<ReturnType<EmployeeService["getEmployee"]>>;
@@ -145,8 +187,29 @@ function toEmployeeResponse(employee: EmployeeView) {
 }
 
 /** Relies on the caller and idempotency middleware app.ts mounts under /v1/establishments/{id}. */
-export function employeeRoutes(employees: EmployeeService) {
+export function employeeRoutes(
+  employees: EmployeeService,
+  uploadEmployees: EmployeeUploader,
+  uploadLimitBytes: number,
+) {
   return createRouter()
+    .openapi(uploadEmployees_, async (c) => {
+      const body = c.req.raw.body;
+      if (!body) throw new AppError("VALIDATION_FAILED", "the upload is empty");
+      const key = c.req.header("idempotency-key");
+      const answer = await uploadEmployees(establishmentActor(c.get("actor")), c.req.valid("param").establishmentId, {
+        body,
+        format: uploadFormatOf(c.req.header("content-type")),
+        isPartialAllowed: c.req.valid("query").partial === "true",
+        maxBytes: uploadLimitBytes,
+        requestId: c.get("requestId"),
+        ...(key === undefined ? {} : { idempotencyKey: key }),
+      });
+      return c.body(answer.body, answer.status, {
+        "content-type": "application/json",
+        ...(answer.isReplay ? { "Idempotent-Replayed": "true" } : {}),
+      }) as never;
+    })
     .openapi(registerEmployee, async (c) => {
       const { establishmentId } = c.req.valid("param");
       const actor = establishmentActor(c.get("actor"));

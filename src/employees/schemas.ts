@@ -124,3 +124,26 @@ export const EmployeeListResponse = z
     nextCursor: z.string().nullable(),
   })
   .openapi("EmployeeList");
+
+export const UploadQuery = z.object({
+  partial: z
+    .enum(["true", "false"])
+    .default("false")
+    .openapi({ description: "false (default): any rejected row rejects the upload; true: accept the valid rows" }),
+});
+
+const RowErrorSchema = z.object({ code: z.string(), field: z.string().optional(), message: z.string() });
+
+export const UploadReportResponse = z
+  .object({
+    rowsReceived: z.number().int(),
+    rowsAccepted: z.number().int(),
+    rowsRejected: z.number().int(),
+    subscribersCreated: z.number().int(),
+    employmentsRegistered: z.number().int(),
+    wagesRecorded: z.number().int(),
+    rejected: z.array(
+      z.object({ line: z.number().int(), idNumber: z.string().optional(), errors: z.array(RowErrorSchema) }),
+    ),
+  })
+  .openapi("UploadReport");

@@ -11,6 +11,8 @@ import { parsePersonIdentifier } from "../shared/identifiers.js";
 import { newId } from "../shared/ids.js";
 import { Money } from "../shared/money.js";
 import { contributoryWage } from "../wages/contributory-wage.js";
+import { parseWage, type WageInput } from "../wages/wage-input.js";
+import { employeePageSizeMax, retroactiveMonthsMax, wageMonthsAheadMax } from "./limits.js";
 import {
   currentWages,
   endEmployment,
@@ -23,19 +25,6 @@ import {
   isActiveEmploymentConflict,
   listEmployments,
 } from "./repository.js";
-
-/** Late registration and corrections reach back at most 24 months (billing-cycle.md §5). */
-export const retroactiveMonthsMax = 24;
-/** A wage may be recorded ahead of time, up to a year. */
-export const wageMonthsAheadMax = 12;
-export const employeePageSizeMax = 500;
-
-export type WageInput = {
-  basic: string;
-  housing: string;
-  otherAllowances?: string | undefined;
-  housingInKind?: boolean | undefined;
-};
 
 export type RegisterEmployeeInput = {
   idNumber: string;
@@ -55,31 +44,7 @@ export type RegisterEmployeeInput = {
 /** Reason recorded on the first wage of a registration that reaches into billed months. */
 export const LATE_REGISTRATION_REASON = "late registration";
 
-function parseAmount(text: string, field: string): Money {
-  if (!/^-?\d{1,16}(\.\d+)?$/.test(text)) {
-    throw new AppError("VALIDATION_FAILED", `${field} is not an amount`, [{ path: field, message: "not an amount" }]);
-  }
-  if ((text.split(".")[1]?.length ?? 0) > 2) {
-    throw new AppError("AMOUNT_PRECISION_EXCEEDED", `${field} has more than two decimals`, [
-      { path: field, message: "halalas at most" },
-    ]);
-  }
-  const amount = Money.sar(text);
-  if (amount.isNegative())
-    throw new AppError("WAGE_NEGATIVE", `${field} is negative`, [{ path: field, message: "negative" }]);
-  return amount;
-}
-
-function parseWage(input: WageInput, path: string) {
-  return {
-    basic: parseAmount(input.basic, `${path}.basic`),
-    housing: parseAmount(input.housing, `${path}.housing`),
-    otherAllowances: parseAmount(input.otherAllowances ?? "0", `${path}.otherAllowances`),
-    housingInKind: input.housingInKind ?? false,
-  };
-}
-
-function describeActor(actor: EstablishmentActor): string {
+export function describeActor(actor: EstablishmentActor): string {
   return actor.via.type === "session" ? `establishment-user:${actor.via.userId}` : `api-key:${actor.via.apiKeyId}`;
 }
 

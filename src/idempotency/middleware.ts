@@ -31,11 +31,16 @@ function scopeOf(actor: Actor | undefined, path: string): string {
  * unified number) still hold if a crash falls between the effect and storing the answer.
  * Mount it after authentication, so keys are scoped to the caller.
  */
-export function honourIdempotencyKeys(deps: { db: PrismaClient; clock: Clock }): MiddlewareHandler<AppEnv> {
+export function honourIdempotencyKeys(deps: {
+  db: PrismaClient;
+  clock: Clock;
+  exceptPath?: RegExp;
+}): MiddlewareHandler<AppEnv> {
   const { db, clock } = deps;
   return async (c, next) => {
     const key = c.req.header(IDEMPOTENCY_KEY_HEADER);
-    if (c.req.method !== "POST" || key === undefined) return next();
+    // Streamed uploads keep their key inside their own transaction instead (employees/bulk).
+    if (c.req.method !== "POST" || key === undefined || deps.exceptPath?.test(c.req.path)) return next();
     if (key.length === 0 || key.length > 200) {
       throw new AppError("VALIDATION_FAILED", "an Idempotency-Key has 1 to 200 characters", [
         { path: "header.idempotency-key", message: "length" },

@@ -71,6 +71,8 @@ export const errorStatus = {
   EMPLOYMENT_NOT_ACTIVE: 409,
   /** The ID number is registered with a different date of birth: another person, or a typo. */
   SUBSCRIBER_DETAILS_MISMATCH: 409,
+  /** The same person appears on more than one row of an upload. */
+  DUPLICATE_ROW: 409,
   /** A user with this email exists already. */
   USER_EMAIL_TAKEN: 409,
   /** A request with the same Idempotency-Key is still being handled. */
@@ -101,6 +103,10 @@ export const errorStatus = {
   WAGE_MONTH_OUT_OF_RANGE: 422,
   /** A change to an already billed month needs the reason for the correction. */
   CORRECTION_REASON_REQUIRED: 422,
+  /** An upload (all-or-nothing) had rows that failed; `details` lists each with its line and codes. */
+  UPLOAD_ROWS_REJECTED: 422,
+  /** An upload holds more rows than one request may (100,000). */
+  UPLOAD_TOO_MANY_ROWS: 413,
   /** Something failed that the request could not have caused; details are in the log only. */
   INTERNAL: 500,
   /** The database is unreachable or has migrations still to apply. */

@@ -62,13 +62,15 @@ export function tagAndLogRequests(logger: Logger): MiddlewareHandler<AppEnv>[] {
   ];
 }
 
-export function limitBodySize(maxBytes: number): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
+/** Bodies over the limit answer 413; streamed uploads (paths matching `exceptPath`) count their own. */
+export function limitBodySize(maxBytes: number, exceptPath?: RegExp): MiddlewareHandler<AppEnv> {
+  const limit = bodyLimit({
     maxSize: maxBytes,
     onError: () => {
       throw new AppError("PAYLOAD_TOO_LARGE", `the request body is larger than ${maxBytes} bytes`);
     },
   });
+  return (c, next) => (exceptPath?.test(c.req.path) ? next() : limit(c, next));
 }
 
 /** HTTPExceptions come from Hono's own validators and middleware; give them our codes. */

@@ -9,6 +9,7 @@ describe("loadConfig", () => {
       database: { kind: "pglite", dataDirectory: "./data" },
       logLevel: "info",
       bodyLimitBytes: 1_048_576,
+      uploadLimitBytes: 67_108_864,
       bootstrapAdmin: undefined,
     });
   });
