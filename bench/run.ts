@@ -1,3 +1,4 @@
+import { benchmarkEmployees } from "./employees.bench.js";
 import { benchmarkLedger } from "./ledger.bench.js";
 import { benchmarkStartup } from "./startup.bench.js";
 import { benchmarkServerUrl, isServerReachable } from "./support.js";
@@ -10,6 +11,7 @@ import { benchmarkServerUrl, isServerReachable } from "./support.js";
 const benchmarks: Record<string, (options: { postgres: boolean }) => Promise<void>> = {
   startup: benchmarkStartup,
   ledger: benchmarkLedger,
+  employees: benchmarkEmployees,
 };
 
 async function runBenchmarks(argv: string[]): Promise<void> {

@@ -91,6 +91,14 @@ export function createEmployeeUploader(deps: { db: PrismaClient; clock: Clock; e
           const rejected = new Map<number, RejectedRow>();
           let batch: StagedRow[] = [];
           let rowsReceived = 0;
+          // The previous batch's INSERT runs while the next batch is parsed; one at a time,
+          // since a transaction has one connection.
+          let staging: Promise<void> = Promise.resolve();
+          const stage = async (rows: StagedRow[]) => {
+            await staging;
+            staging = stageRows(tx, rows);
+            staging.catch(() => {});
+          };
           for await (const parsed of parseUploadRows(tapped(input.body, hash), input.format, input.maxBytes)) {
             rowsReceived += 1;
             if (rowsReceived > uploadRowsMax)
@@ -110,11 +118,12 @@ export function createEmployeeUploader(deps: { db: PrismaClient; clock: Clock; e
             }
             batch.push(row);
             if (batch.length >= stagingBatchSize) {
-              await stageRows(tx, batch);
+              await stage(batch);
               batch = [];
             }
           }
-          await stageRows(tx, batch);
+          await stage(batch);
+          await staging;
 
           const problems = await findDatabaseProblems(tx, establishmentId, currentMonth.firstDay().toString());
           for (const problem of problems) {
