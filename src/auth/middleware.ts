@@ -1,5 +1,5 @@
-import type { MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
+import type { Context, MiddlewareHandler } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { AppError } from "../shared/errors.js";
 import type { AppEnv } from "../shared/http.js";
 import type { Actor, StaffActor, StaffRole } from "./actor.js";
@@ -31,4 +31,13 @@ export function requireStaff(auth: AuthService, roles: readonly StaffRole[]): Mi
     c.set("actor", actor);
     await next();
   };
+}
+
+/** The session cookie every sign-in sets: HttpOnly, Secure, SameSite=Strict, for the whole site. */
+export function setSessionCookie(c: Context<AppEnv>, token: string, expires: Date): void {
+  setCookie(c, SESSION_COOKIE, token, { httpOnly: true, secure: true, sameSite: "Strict", path: "/", expires });
+}
+
+export function clearSessionCookie(c: Context<AppEnv>): void {
+  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
 }

@@ -1,21 +1,18 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { deleteCookie, setCookie } from "hono/cookie";
-import { type AppEnv, createRouter, errorResponses } from "../shared/http.js";
-import { requireStaff, SESSION_COOKIE, staffActor } from "./middleware.js";
+import { type AppEnv, createRouter, errorResponses, jsonContent, sessionSecurity } from "../shared/http.js";
+import { clearSessionCookie, requireStaff, setSessionCookie, staffActor } from "./middleware.js";
 import { CreateStaffUserBody, StaffLoginBody, StaffSessionResponse, StaffUserResponse } from "./schemas.js";
 import type { AuthService } from "./service.js";
-
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 
 const logIn = createRoute({
   method: "post",
   path: "/v1/auth/staff/sessions",
   tags: ["Staff"],
   summary: "Sign in as agency staff: a bearer token and an HttpOnly session cookie",
-  request: { body: { required: true, ...json(StaffLoginBody) } },
+  request: { body: { required: true, ...jsonContent(StaffLoginBody) } },
   responses: {
-    201: { description: "Signed in", ...json(StaffSessionResponse) },
+    201: { description: "Signed in", ...jsonContent(StaffSessionResponse) },
     ...errorResponses("INVALID_CREDENTIALS"),
   },
 });
@@ -25,7 +22,7 @@ const logOut = createRoute({
   path: "/v1/auth/staff/sessions/current",
   tags: ["Staff"],
   summary: "Sign out: the session stops working at once",
-  security: [{ bearer: [] }, { sessionCookie: [] }],
+  security: sessionSecurity,
   responses: { 204: { description: "Signed out" }, ...errorResponses("AUTHENTICATION_REQUIRED") },
 });
 
@@ -34,9 +31,9 @@ const whoAmI = createRoute({
   path: "/v1/auth/staff/me",
   tags: ["Staff"],
   summary: "The signed-in staff user",
-  security: [{ bearer: [] }, { sessionCookie: [] }],
+  security: sessionSecurity,
   responses: {
-    200: { description: "The user", ...json(StaffUserResponse) },
+    200: { description: "The user", ...jsonContent(StaffUserResponse) },
     ...errorResponses("AUTHENTICATION_REQUIRED"),
   },
 });
@@ -46,10 +43,10 @@ const createStaffUser = createRoute({
   path: "/v1/staff-users",
   tags: ["Staff"],
   summary: "Create a staff user (agency admin only)",
-  security: [{ bearer: [] }, { sessionCookie: [] }],
-  request: { body: { required: true, ...json(CreateStaffUserBody) } },
+  security: sessionSecurity,
+  request: { body: { required: true, ...jsonContent(CreateStaffUserBody) } },
   responses: {
-    201: { description: "Created", ...json(StaffUserResponse) },
+    201: { description: "Created", ...jsonContent(StaffUserResponse) },
     ...errorResponses("AUTHENTICATION_REQUIRED", "ROLE_NOT_PERMITTED", "STAFF_EMAIL_TAKEN"),
   },
 });
@@ -63,18 +60,12 @@ export function authRoutes(auth: AuthService, idempotency: MiddlewareHandler<App
   return app
     .openapi(logIn, async (c) => {
       const session = await auth.logInStaff(c.req.valid("json"));
-      setCookie(c, SESSION_COOKIE, session.token, {
-        httpOnly: true,
-        secure: true,
-        sameSite: "Strict",
-        path: "/",
-        expires: session.expiresAt,
-      });
+      setSessionCookie(c, session.token, session.expiresAt);
       return c.json({ ...session, expiresAt: session.expiresAt.toISOString() }, 201);
     })
     .openapi(logOut, async (c) => {
       await auth.logOut(staffActor(c.get("actor")));
-      deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+      clearSessionCookie(c);
       return c.body(null, 204);
     })
     .openapi(whoAmI, async (c) => c.json(await auth.describe(staffActor(c.get("actor"))), 200))

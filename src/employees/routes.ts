@@ -4,7 +4,7 @@ import { EstablishmentIdParams } from "../employers/schemas.js";
 import { BusinessDate } from "../shared/business-date.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
 import { AppError, type ErrorCode } from "../shared/errors.js";
-import { createRouter, errorResponses } from "../shared/http.js";
+import { createRouter, errorResponses, jsonContent, sessionSecurity } from "../shared/http.js";
 import type { UploadFormat } from "./bulk/parse.js";
 import type { EmployeeUploader } from "./bulk/upload-employees.js";
 import {
@@ -20,8 +20,6 @@ import {
 } from "./schemas.js";
 import type { EmployeeService } from "./service.js";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
-const callerSecurity = [{ bearer: [] }, { sessionCookie: [] }];
 const tenantErrors: ErrorCode[] = ["AUTHENTICATION_REQUIRED", "ESTABLISHMENT_NOT_FOUND"];
 const wageErrors: ErrorCode[] = ["WAGE_NEGATIVE", "AMOUNT_PRECISION_EXCEEDED"];
 
@@ -30,10 +28,10 @@ const registerEmployee = createRoute({
   path: "/v1/establishments/{establishmentId}/employees",
   tags: ["Employees"],
   summary: "Register an employee: the person (if new), the employment and its first wage",
-  security: callerSecurity,
-  request: { params: EstablishmentIdParams, body: { required: true, ...json(RegisterEmployeeBody) } },
+  security: sessionSecurity,
+  request: { params: EstablishmentIdParams, body: { required: true, ...jsonContent(RegisterEmployeeBody) } },
   responses: {
-    201: { description: "Registered", ...json(EmployeeResponse) },
+    201: { description: "Registered", ...jsonContent(EmployeeResponse) },
     ...errorResponses(
       ...tenantErrors,
       ...wageErrors,
@@ -56,10 +54,10 @@ const listEmployees = createRoute({
   path: "/v1/establishments/{establishmentId}/employees",
   tags: ["Employees"],
   summary: "The establishment's employments, filtered, a page at a time (cursor)",
-  security: callerSecurity,
+  security: sessionSecurity,
   request: { params: EstablishmentIdParams, query: EmployeeListQuery },
   responses: {
-    200: { description: "A page", ...json(EmployeeListResponse) },
+    200: { description: "A page", ...jsonContent(EmployeeListResponse) },
     ...errorResponses(...tenantErrors, "ID_FORMAT_INVALID"),
   },
 });
@@ -69,10 +67,10 @@ const getEmployee = createRoute({
   path: "/v1/establishments/{establishmentId}/employees/{subscriberId}",
   tags: ["Employees"],
   summary: "One employee: employment periods here and wage history",
-  security: callerSecurity,
+  security: sessionSecurity,
   request: { params: EmployeeParams },
   responses: {
-    200: { description: "Employee", ...json(EmployeeResponse) },
+    200: { description: "Employee", ...jsonContent(EmployeeResponse) },
     ...errorResponses(...tenantErrors, "EMPLOYEE_NOT_FOUND"),
   },
 });
@@ -82,10 +80,10 @@ const endEmployment = createRoute({
   path: "/v1/establishments/{establishmentId}/employees/{subscriberId}/end",
   tags: ["Employees"],
   summary: "End the employee's active employment with a date and a reason",
-  security: callerSecurity,
-  request: { params: EmployeeParams, body: { required: true, ...json(EndEmploymentBody) } },
+  security: sessionSecurity,
+  request: { params: EmployeeParams, body: { required: true, ...jsonContent(EndEmploymentBody) } },
   responses: {
-    200: { description: "Ended", ...json(EmployeeResponse) },
+    200: { description: "Ended", ...jsonContent(EmployeeResponse) },
     ...errorResponses(...tenantErrors, "EMPLOYEE_NOT_FOUND", "EMPLOYMENT_NOT_ACTIVE", "EMPLOYMENT_END_BEFORE_START"),
   },
 });
@@ -95,10 +93,10 @@ const recordWage = createRoute({
   path: "/v1/establishments/{establishmentId}/employees/{subscriberId}/wages",
   tags: ["Wages"],
   summary: "Record a wage from a contribution month on (a billed month is a retroactive correction)",
-  security: callerSecurity,
-  request: { params: EmployeeParams, body: { required: true, ...json(RecordWageBody) } },
+  security: sessionSecurity,
+  request: { params: EmployeeParams, body: { required: true, ...jsonContent(RecordWageBody) } },
   responses: {
-    201: { description: "Recorded", ...json(EmployeeResponse) },
+    201: { description: "Recorded", ...jsonContent(EmployeeResponse) },
     ...errorResponses(
       ...tenantErrors,
       ...wageErrors,
@@ -117,7 +115,7 @@ const uploadEmployees_ = createRoute({
   summary: "Register or update up to 100,000 employees from CSV or JSON Lines, streamed",
   description:
     "Columns (CSV header) or keys (JSON Lines): idNumber, nationality, gccCountry, name, dateOfBirth, occupation, startDate, basic, housing, otherAllowances, housingInKind, effectiveMonth, correctionReason, firstInsuredOn, hasEarlierContributionPeriods. A person not employed here is registered from startDate; a person employed here gets the wage from effectiveMonth (default: the current month) unless it is already the wage in force. Line numbers count the CSV header as line 1.",
-  security: callerSecurity,
+  security: sessionSecurity,
   request: {
     params: EstablishmentIdParams,
     query: UploadQuery,
@@ -127,8 +125,8 @@ const uploadEmployees_ = createRoute({
     },
   },
   responses: {
-    200: { description: "Nothing new to write (a re-sent file)", ...json(UploadReportResponse) },
-    201: { description: "Written; rejected rows listed when partial=true", ...json(UploadReportResponse) },
+    200: { description: "Nothing new to write (a re-sent file)", ...jsonContent(UploadReportResponse) },
+    201: { description: "Written; rejected rows listed when partial=true", ...jsonContent(UploadReportResponse) },
     ...errorResponses(
       ...tenantErrors,
       "UPLOAD_ROWS_REJECTED",

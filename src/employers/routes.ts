@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { deleteCookie, setCookie } from "hono/cookie";
-import { SESSION_COOKIE } from "../auth/middleware.js";
-import { createRouter, errorResponses } from "../shared/http.js";
+import { clearSessionCookie, setSessionCookie } from "../auth/middleware.js";
+import { createRouter, errorResponses, jsonContent, sessionSecurity } from "../shared/http.js";
 import { establishmentActor, requireEstablishmentCaller } from "./middleware.js";
 import type { EstablishmentRecord } from "./repository.js";
 import {
@@ -18,17 +17,14 @@ import {
 } from "./schemas.js";
 import type { EmployerService } from "./service.js";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
-const callerSecurity = [{ bearer: [] }, { sessionCookie: [] }];
-
 const registerEstablishment = createRoute({
   method: "post",
   path: "/v1/establishments",
   tags: ["Establishments"],
   summary: "Register an establishment and its first admin user",
-  request: { body: { required: true, ...json(RegisterEstablishmentBody) } },
+  request: { body: { required: true, ...jsonContent(RegisterEstablishmentBody) } },
   responses: {
-    201: { description: "Registered", ...json(RegisteredEstablishmentResponse) },
+    201: { description: "Registered", ...jsonContent(RegisteredEstablishmentResponse) },
     ...errorResponses(
       "COMMERCIAL_REGISTRATION_INVALID",
       "UNIFIED_NUMBER_INVALID",
@@ -46,10 +42,10 @@ const getEstablishment = createRoute({
   path: "/v1/establishments/{establishmentId}",
   tags: ["Establishments"],
   summary: "The caller's own establishment",
-  security: callerSecurity,
+  security: sessionSecurity,
   request: { params: EstablishmentIdParams },
   responses: {
-    200: { description: "Establishment", ...json(EstablishmentResponse) },
+    200: { description: "Establishment", ...jsonContent(EstablishmentResponse) },
     ...errorResponses("AUTHENTICATION_REQUIRED", "ESTABLISHMENT_NOT_FOUND"),
   },
 });
@@ -59,9 +55,9 @@ const logIn = createRoute({
   path: "/v1/auth/establishment/sessions",
   tags: ["Establishments"],
   summary: "Sign in as an establishment admin: a bearer token and an HttpOnly session cookie",
-  request: { body: { required: true, ...json(EstablishmentLoginBody) } },
+  request: { body: { required: true, ...jsonContent(EstablishmentLoginBody) } },
   responses: {
-    201: { description: "Signed in", ...json(EstablishmentSessionResponse) },
+    201: { description: "Signed in", ...jsonContent(EstablishmentSessionResponse) },
     ...errorResponses("INVALID_CREDENTIALS"),
   },
 });
@@ -71,7 +67,7 @@ const logOut = createRoute({
   path: "/v1/auth/establishment/sessions/current",
   tags: ["Establishments"],
   summary: "Sign out",
-  security: callerSecurity,
+  security: sessionSecurity,
   responses: {
     204: { description: "Signed out" },
     ...errorResponses("AUTHENTICATION_REQUIRED", "API_KEY_NOT_PERMITTED"),
@@ -83,10 +79,10 @@ const createApiKey = createRoute({
   path: "/v1/establishments/{establishmentId}/api-keys",
   tags: ["Direct link"],
   summary: "Create an API key for the establishment's payroll system (shown once)",
-  security: callerSecurity,
-  request: { params: EstablishmentIdParams, body: { required: true, ...json(CreateApiKeyBody) } },
+  security: sessionSecurity,
+  request: { params: EstablishmentIdParams, body: { required: true, ...jsonContent(CreateApiKeyBody) } },
   responses: {
-    201: { description: "Created", ...json(CreatedApiKeyResponse) },
+    201: { description: "Created", ...jsonContent(CreatedApiKeyResponse) },
     ...errorResponses("AUTHENTICATION_REQUIRED", "API_KEY_NOT_PERMITTED", "ESTABLISHMENT_NOT_FOUND"),
   },
 });
@@ -96,10 +92,10 @@ const listApiKeys = createRoute({
   path: "/v1/establishments/{establishmentId}/api-keys",
   tags: ["Direct link"],
   summary: "The establishment's API keys, without the keys themselves",
-  security: callerSecurity,
+  security: sessionSecurity,
   request: { params: EstablishmentIdParams },
   responses: {
-    200: { description: "Keys", ...json(ApiKeyListResponse) },
+    200: { description: "Keys", ...jsonContent(ApiKeyListResponse) },
     ...errorResponses("AUTHENTICATION_REQUIRED", "API_KEY_NOT_PERMITTED", "ESTABLISHMENT_NOT_FOUND"),
   },
 });
@@ -109,7 +105,7 @@ const revokeApiKey = createRoute({
   path: "/v1/establishments/{establishmentId}/api-keys/{keyId}",
   tags: ["Direct link"],
   summary: "Revoke an API key: it stops working at once",
-  security: callerSecurity,
+  security: sessionSecurity,
   request: { params: ApiKeyParams },
   responses: {
     204: { description: "Revoked" },
@@ -166,18 +162,12 @@ export function employerRoutes(employers: EmployerService) {
     })
     .openapi(logIn, async (c) => {
       const session = await employers.logInAdmin(c.req.valid("json"));
-      setCookie(c, SESSION_COOKIE, session.token, {
-        httpOnly: true,
-        secure: true,
-        sameSite: "Strict",
-        path: "/",
-        expires: session.expiresAt,
-      });
+      setSessionCookie(c, session.token, session.expiresAt);
       return c.json({ ...session, expiresAt: session.expiresAt.toISOString() }, 201);
     })
     .openapi(logOut, async (c) => {
       await employers.logOut(establishmentActor(c.get("actor")));
-      deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+      clearSessionCookie(c);
       return c.body(null, 204);
     })
     .openapi(createApiKey, async (c) => {

@@ -4,11 +4,10 @@ import { requireStaff } from "../auth/middleware.js";
 import type { AuthService } from "../auth/service.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
-import { type AppEnv, createRouter, errorResponses } from "../shared/http.js";
+import { type AppEnv, createRouter, errorResponses, sessionSecurity } from "../shared/http.js";
 import { GeneralLedgerQuery, JournalExportQuery, TrialBalanceQuery, TrialBalanceResponse } from "./schemas.js";
 import type { ExportService, TextExport } from "./service.js";
 
-const staffSecurity = [{ bearer: [] }, { sessionCookie: [] }];
 const streamed = (description: string) => ({
   description,
   content: {
@@ -22,7 +21,7 @@ const journalExport = createRoute({
   path: "/v1/exports/journal",
   tags: ["Exports"],
   summary: "The journal for a date range, streamed; the last row or line carries the totals",
-  security: staffSecurity,
+  security: sessionSecurity,
   request: { query: JournalExportQuery },
   responses: {
     200: streamed("Journal lines in (date, entry, line) order"),
@@ -35,7 +34,7 @@ const trialBalance = createRoute({
   path: "/v1/exports/trial-balance",
   tags: ["Exports"],
   summary: "Trial balance as of a date: total debits equal total credits to the halala",
-  security: staffSecurity,
+  security: sessionSecurity,
   request: { query: TrialBalanceQuery },
   responses: {
     200: {
@@ -51,7 +50,7 @@ const generalLedger = createRoute({
   path: "/v1/exports/general-ledger",
   tags: ["Exports"],
   summary: "One account's lines for a range, with opening, running and closing balances, streamed",
-  security: staffSecurity,
+  security: sessionSecurity,
   request: { query: GeneralLedgerQuery },
   responses: {
     200: streamed("Opening balance, lines with running balance, closing balance, totals"),

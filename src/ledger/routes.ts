@@ -4,7 +4,7 @@ import { requireStaff } from "../auth/middleware.js";
 import type { AuthService } from "../auth/service.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
-import { type AppEnv, createRouter, errorResponses } from "../shared/http.js";
+import { type AppEnv, createRouter, errorResponses, jsonContent, sessionSecurity } from "../shared/http.js";
 import { Money } from "../shared/money.js";
 import { IdempotencyKeyHeader } from "../shared/schemas.js";
 import type { LedgerAccountCode } from "./chart-of-accounts.js";
@@ -22,17 +22,14 @@ import {
 } from "./schemas.js";
 import type { LedgerService } from "./service.js";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
-const staffSecurity = [{ bearer: [] }, { sessionCookie: [] }];
-
 const listAccounts = createRoute({
   method: "get",
   path: "/v1/ledger/accounts",
   tags: ["Ledger"],
   summary: "The chart of accounts",
-  security: staffSecurity,
+  security: sessionSecurity,
   responses: {
-    200: { description: "Accounts", ...json(LedgerAccountListResponse) },
+    200: { description: "Accounts", ...jsonContent(LedgerAccountListResponse) },
     ...errorResponses("AUTHENTICATION_REQUIRED", "ROLE_NOT_PERMITTED"),
   },
 });
@@ -42,10 +39,10 @@ const accountBalance = createRoute({
   path: "/v1/ledger/accounts/{code}/balance",
   tags: ["Ledger"],
   summary: "An account's balance as of a date, in total or for one establishment",
-  security: staffSecurity,
+  security: sessionSecurity,
   request: { params: AccountCodeParams, query: BalanceQuery },
   responses: {
-    200: { description: "Balance", ...json(AccountBalanceResponse) },
+    200: { description: "Balance", ...jsonContent(AccountBalanceResponse) },
     ...errorResponses(
       "AUTHENTICATION_REQUIRED",
       "ROLE_NOT_PERMITTED",
@@ -60,10 +57,10 @@ const getEntry = createRoute({
   path: "/v1/ledger/entries/{entryId}",
   tags: ["Ledger"],
   summary: "One journal entry with its lines",
-  security: staffSecurity,
+  security: sessionSecurity,
   request: { params: EntryIdParams },
   responses: {
-    200: { description: "Entry", ...json(JournalEntryResponse) },
+    200: { description: "Entry", ...jsonContent(JournalEntryResponse) },
     ...errorResponses("AUTHENTICATION_REQUIRED", "ROLE_NOT_PERMITTED", "LEDGER_ENTRY_NOT_FOUND"),
   },
 });
@@ -73,11 +70,14 @@ const postAdjustment = createRoute({
   path: "/v1/ledger/adjustments",
   tags: ["Ledger"],
   summary: "Post a manual adjusting entry (agency admin). Idempotent by the Idempotency-Key header.",
-  security: staffSecurity,
-  request: { headers: IdempotencyKeyHeader, body: { required: true, ...json(AdjustmentBody) } },
+  security: sessionSecurity,
+  request: { headers: IdempotencyKeyHeader, body: { required: true, ...jsonContent(AdjustmentBody) } },
   responses: {
-    200: { description: "The same key and body were posted before: the original entry", ...json(JournalEntryResponse) },
-    201: { description: "Posted", ...json(JournalEntryResponse) },
+    200: {
+      description: "The same key and body were posted before: the original entry",
+      ...jsonContent(JournalEntryResponse),
+    },
+    201: { description: "Posted", ...jsonContent(JournalEntryResponse) },
     ...errorResponses(
       "AUTHENTICATION_REQUIRED",
       "ROLE_NOT_PERMITTED",
@@ -94,14 +94,14 @@ const reverseEntry = createRoute({
   path: "/v1/ledger/entries/{entryId}/reversal",
   tags: ["Ledger"],
   summary: "Reverse an entry (agency admin): a new entry with every line negated",
-  security: staffSecurity,
-  request: { params: EntryIdParams, body: { required: true, ...json(ReversalBody) } },
+  security: sessionSecurity,
+  request: { params: EntryIdParams, body: { required: true, ...jsonContent(ReversalBody) } },
   responses: {
     200: {
       description: "Reversed before with the same reason and date: the reversing entry",
-      ...json(JournalEntryResponse),
+      ...jsonContent(JournalEntryResponse),
     },
-    201: { description: "Reversed", ...json(JournalEntryResponse) },
+    201: { description: "Reversed", ...jsonContent(JournalEntryResponse) },
     ...errorResponses(
       "AUTHENTICATION_REQUIRED",
       "ROLE_NOT_PERMITTED",

@@ -158,3 +158,11 @@ export function errorResponses(...codes: ErrorCode[]) {
 }
 
 export type { ErrorDetail };
+
+/** A route's JSON body or response: `{ content: { "application/json": { schema } } }`. */
+export function jsonContent<T>(schema: T) {
+  return { content: { "application/json": { schema } } };
+}
+
+/** Routes that take a session: a bearer token or the session cookie. */
+export const sessionSecurity = [{ bearer: [] }, { sessionCookie: [] }];
