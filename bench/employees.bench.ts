@@ -72,7 +72,7 @@ export async function benchmarkEmployees(options: { postgres: boolean }): Promis
   if (options.postgres) {
     const scratch = await createScratchDatabase("employees");
     try {
-      const service = await startService({ DATABASE_URL: scratch.url, LOG_LEVEL: "warn" });
+      const service = await startService({ DATABASE_URL: scratch.url, LOG_LEVEL: "warn" }, { entry: "build" });
       try {
         await uploadThrough(service.url, csv, "PostgreSQL");
       } finally {

@@ -204,13 +204,16 @@ export async function benchmarkLedger(options: { postgres: boolean }): Promise<v
         // shows the export holds no more than a page or two at a time; the first shows what an
         // uncapped process's collector lets RSS reach.
         for (const heapCap of [undefined, 96]) {
-          const service = await startService({
-            DATABASE_URL: exportScratch.url,
-            LOG_LEVEL: "warn",
-            BOOTSTRAP_ADMIN_EMAIL: adminEmail,
-            BOOTSTRAP_ADMIN_PASSWORD: adminPassword,
-            ...(heapCap ? { NODE_OPTIONS: `--max-old-space-size=${heapCap}` } : {}),
-          });
+          const service = await startService(
+            {
+              DATABASE_URL: exportScratch.url,
+              LOG_LEVEL: "warn",
+              BOOTSTRAP_ADMIN_EMAIL: adminEmail,
+              BOOTSTRAP_ADMIN_PASSWORD: adminPassword,
+              ...(heapCap ? { NODE_OPTIONS: `--max-old-space-size=${heapCap}` } : {}),
+            },
+            { entry: "build" },
+          );
           try {
             const pid = service.pid ?? 0;
             const result = await downloadJournal(service.url, await signIn(service.url), () => readRssMegabytes(pid));

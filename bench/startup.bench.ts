@@ -48,7 +48,7 @@ export async function benchmarkStartup(options: { postgres: boolean }): Promise<
 /** Wall time from spawning `src/main.ts` to the first 200 from /readyz. */
 async function startToReady(environment: Record<string, string>): Promise<string> {
   const { result: service, milliseconds } = await timed(async () => {
-    const running = await startService({ ...environment, LOG_LEVEL: "warn" });
+    const running = await startService({ ...environment, LOG_LEVEL: "warn" }, { entry: "build" });
     const response = await fetch(`${running.url}/readyz`);
     if (response.status !== 200) throw new Error(`not ready: ${response.status}`);
     return running;

@@ -11,10 +11,19 @@ export type RunningService = {
   stop(): Promise<number | null>;
 };
 
-/** Starts `src/main.ts` as `npm start` does and waits for the line announcing its URL. */
-export function startService(environment: Record<string, string>, timeoutMs = 60_000): Promise<RunningService> {
-  // node itself with tsx as a loader (not the tsx wrapper), so the pid is the serving process.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+/**
+ * Starts the service and waits for the line announcing its URL: from the TypeScript sources
+ * (tests, through tsx) or from the compiled build that `npm start` runs (benchmarks). Either
+ * way node itself is spawned, so the pid is the serving process's.
+ */
+export function startService(
+  environment: Record<string, string>,
+  options: { entry?: "source" | "build"; timeoutMs?: number } = {},
+): Promise<RunningService> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const args =
+    options.entry === "build" ? ["--enable-source-maps", "dist/main.js"] : ["--import", "tsx", "src/main.ts"];
+  const child = spawn(process.execPath, args, {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", PORT: "0", ...environment },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -19,7 +20,17 @@ import { type Database, openPgliteDatabase } from "./database.js";
  * schema diff. See ../shared/notes/prisma-offline.md.
  */
 
-const projectRoot = fileURLToPath(new URL("../../../", import.meta.url));
+/** The folder holding prisma/: three levels up from src/shared/db, or from dist/shared/db plus one. */
+function findProjectRoot(): string {
+  let directory = path.dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 6; depth += 1) {
+    if (existsSync(path.join(directory, "prisma", "schema.prisma"))) return directory;
+    directory = path.dirname(directory);
+  }
+  throw new Error("prisma/schema.prisma not found above the migrations module");
+}
+
+const projectRoot = findProjectRoot();
 
 export type MigrationProject = {
   schemaPath: string;
