@@ -2,6 +2,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { createAuthService } from "./auth/service.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { scheduleJobs } from "./jobs/schedule.js";
 import { monotonicMilliseconds, systemClock } from "./shared/clock.js";
 import { DatabaseUnreachableError } from "./shared/db/database.js";
 import { applyPendingMigrationsInWorker } from "./shared/db/migrate-in-worker.js";
@@ -40,6 +41,8 @@ async function startService(): Promise<void> {
     openSnapshot: database.openSnapshot,
   });
 
+  const jobs = scheduleJobs({ db: database.prisma, clock: systemClock, logger });
+
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (address) => {
     const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
     const startupMs = Math.round(monotonicMilliseconds() - started);
@@ -54,6 +57,7 @@ async function startService(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "stopping");
+    jobs.stop();
     server.close(() => {
       database.close().then(
         () => process.exit(0),
