@@ -203,9 +203,15 @@ export function employeeRoutes(
         requestId: c.get("requestId"),
         ...(key === undefined ? {} : { idempotencyKey: key }),
       });
-      return c.body(answer.body, answer.status, {
-        "content-type": "application/json",
-        ...(answer.isReplay ? { "Idempotent-Replayed": "true" } : {}),
+      // The answer is stored JSON, replayed byte for byte on a retry, so it goes out as it is;
+      // zod-openapi types JSON routes' answers as c.json(...) results, hence the cast.
+      return new Response(answer.body, {
+        status: answer.status,
+        headers: {
+          "content-type": "application/json",
+          "x-request-id": c.get("requestId"),
+          ...(answer.isReplay ? { "Idempotent-Replayed": "true" } : {}),
+        },
       }) as never;
     })
     .openapi(registerEmployee, async (c) => {

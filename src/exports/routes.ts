@@ -101,7 +101,7 @@ export function exportRoutes(deps: { exports: ExportService; auth: AuthService; 
   const app = createRouter();
   app.use("/v1/exports/*", requireStaff(auth, ["ACCOUNTANT", "AGENCY_ADMIN"]));
   return app
-    .openapi(journalExport, async (c) => streamText(c, exports.journal(c.req.valid("query"))) as never)
+    .openapi(journalExport, async (c) => streamText(c, exports.journal(c.req.valid("query"))))
     .openapi(trialBalance, async (c) => {
       const query = c.req.valid("query");
       const asOf = query.asOf ? BusinessDate.parse(query.asOf) : BusinessDate.fromInstant(clock.now());
@@ -110,7 +110,7 @@ export function exportRoutes(deps: { exports: ExportService; auth: AuthService; 
         return c.body(exports.trialBalanceCsv(balance), 200, {
           "content-type": "text/csv; charset=utf-8",
           "content-disposition": `attachment; filename="trial-balance-${asOf.toString()}.csv"`,
-        }) as never;
+        });
       }
       return c.json(
         {
@@ -137,6 +137,6 @@ export function exportRoutes(deps: { exports: ExportService; auth: AuthService; 
         format: query.format,
         ...(query.establishmentId === undefined ? {} : { establishmentId: query.establishmentId }),
       };
-      return streamText(c, exports.generalLedger(input)) as never;
+      return streamText(c, exports.generalLedger(input));
     });
 }
