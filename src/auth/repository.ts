@@ -51,3 +51,11 @@ export async function findLiveSession(tx: Tx, tokenHash: string, principalType: 
 export async function revokeSession(tx: Tx, sessionId: string, now: Date): Promise<void> {
   await tx.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: now } });
 }
+
+/** Deletes sessions that ended (expired or revoked) before the cut-off, in one statement. */
+export async function deleteEndedSessions(tx: Tx, endedBefore: Date): Promise<number> {
+  const { count } = await tx.session.deleteMany({
+    where: { OR: [{ expiresAt: { lt: endedBefore } }, { revokedAt: { lt: endedBefore } }] },
+  });
+  return count;
+}

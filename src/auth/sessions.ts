@@ -3,7 +3,10 @@ import type { PrincipalType } from "../generated/prisma/enums.js";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import { newId } from "../shared/ids.js";
-import { findLiveSession, insertSession, revokeSession } from "./repository.js";
+import { deleteEndedSessions, findLiveSession, insertSession, revokeSession } from "./repository.js";
+
+/** Ended sessions are kept a week (for support questions), then purged. */
+export const endedSessionRetentionMs = 7 * 24 * 60 * 60 * 1000;
 
 /** A bearer token's SHA-256: tokens carry 256 random bits, so a fast hash is enough to store them. */
 export function hashToken(token: string): string {
@@ -35,6 +38,8 @@ export function createSessionStore(deps: { db: PrismaClient; clock: Clock }) {
       findLiveSession(db, hashToken(token), principalType, clock.now()),
 
     revoke: (sessionId: string) => revokeSession(db, sessionId, clock.now()),
+
+    purgeEnded: () => deleteEndedSessions(db, new Date(clock.now().getTime() - endedSessionRetentionMs)),
   };
 }
 

@@ -1,4 +1,5 @@
 import cron from "node-cron";
+import { createSessionStore } from "../auth/sessions.js";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/service.js";
 import { AGENCY_TIME_ZONE } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
@@ -18,6 +19,14 @@ export function scheduleJobs(deps: { db: PrismaClient; clock: Clock; logger: Log
         deps.logger.info({ job: "purge-idempotency-keys", purged }, "job finished");
       },
       { timezone: AGENCY_TIME_ZONE, name: "purge-idempotency-keys", noOverlap: true },
+    ),
+    cron.schedule(
+      "40 3 * * *",
+      async () => {
+        const purged = await createSessionStore(deps).purgeEnded();
+        deps.logger.info({ job: "purge-ended-sessions", purged }, "job finished");
+      },
+      { timezone: AGENCY_TIME_ZONE, name: "purge-ended-sessions", noOverlap: true },
     ),
   ];
   return {
