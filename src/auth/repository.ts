@@ -4,16 +4,6 @@ import type { StaffRole } from "./actor.js";
 
 export type StaffUserRecord = { id: string; email: string; displayName: string; passwordHash: string; role: StaffRole };
 
-/** P2002 on staff_users.email, mapped by the service to STAFF_EMAIL_TAKEN. */
-export function isEmailTaken(error: unknown): boolean {
-  return (
-    typeof error === "object" &&
-    error !== null &&
-    (error as { code?: string }).code === "P2002" &&
-    JSON.stringify((error as { meta?: unknown }).meta ?? "").includes("email")
-  );
-}
-
 export async function insertStaffUser(tx: Tx, user: StaffUserRecord): Promise<void> {
   await tx.staffUser.create({ data: user });
 }

@@ -1,16 +1,11 @@
 import argon2 from "argon2";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
+import { isUniqueViolation } from "../shared/db/unique-violation.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import type { StaffActor, StaffRole } from "./actor.js";
-import {
-  countStaffUsers,
-  findStaffUserByEmail,
-  findStaffUserById,
-  insertStaffUser,
-  isEmailTaken,
-} from "./repository.js";
+import { countStaffUsers, findStaffUserByEmail, findStaffUserById, insertStaffUser } from "./repository.js";
 import { createSessionStore } from "./sessions.js";
 
 /** Staff sessions last a working day; a new login is needed after. */
@@ -63,7 +58,8 @@ export function createAuthService(deps: { db: PrismaClient; clock: Clock }) {
     try {
       await insertStaffUser(db, user);
     } catch (error) {
-      if (isEmailTaken(error)) throw new AppError("STAFF_EMAIL_TAKEN", "a staff user with this email exists");
+      if (isUniqueViolation(error, "email"))
+        throw new AppError("STAFF_EMAIL_TAKEN", "a staff user with this email exists");
       throw error;
     }
     return { id: user.id, email: user.email, displayName: user.displayName, role: user.role };

@@ -6,8 +6,9 @@ export async function findSubscriberByIdentifier(tx: Tx, identifierNumber: strin
   return (await tx.subscriber.findUnique({ where: { identifierNumber } })) ?? undefined;
 }
 
-export async function insertSubscriber(tx: Tx, subscriber: Prisma.SubscriberUncheckedCreateInput): Promise<void> {
-  await tx.subscriber.create({ data: subscriber });
+/** Inserts the person unless their ID number is known already (ON CONFLICT DO NOTHING). */
+export async function insertSubscriberUnlessKnown(tx: Tx, subscriber: Prisma.SubscriberCreateManyInput): Promise<void> {
+  await tx.subscriber.createMany({ data: [subscriber], skipDuplicates: true });
 }
 
 export async function findEmploymentsAt(tx: Tx, subscriberId: string, establishmentId: string) {
@@ -101,14 +102,4 @@ export async function currentWages(tx: Tx, employmentIds: readonly string[], asO
       FROM wages
      WHERE employment_id = ANY(${[...employmentIds]}::text[]) AND effective_month <= ${asOfMonth}::date
      ORDER BY employment_id, effective_month DESC, recorded_at DESC`;
-}
-
-/** P2002 on the one-active-employment index. */
-export function isActiveEmploymentConflict(error: unknown): boolean {
-  return (
-    typeof error === "object" &&
-    error !== null &&
-    (error as { code?: string }).code === "P2002" &&
-    JSON.stringify((error as { meta?: unknown }).meta ?? "").includes("employments_one_active_per_establishment")
-  );
 }

@@ -6,6 +6,7 @@ import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
 import type { PrismaClient } from "../shared/db/database.js";
+import { isUniqueViolation } from "../shared/db/unique-violation.js";
 import { AppError } from "../shared/errors.js";
 import { parsePersonIdentifier } from "../shared/identifiers.js";
 import { newId } from "../shared/ids.js";
@@ -20,9 +21,8 @@ import {
   findEmploymentsAt,
   findSubscriberByIdentifier,
   insertEmployment,
-  insertSubscriber,
+  insertSubscriberUnlessKnown,
   insertWage,
-  isActiveEmploymentConflict,
   listEmployments,
 } from "./repository.js";
 
@@ -88,13 +88,11 @@ export function createEmployeeService(deps: { db: PrismaClient; clock: Clock; em
 
     try {
       return await db.$transaction(async (tx) => {
-        let subscriber = await findSubscriberByIdentifier(tx, identifier.value);
-        if (subscriber && !BusinessDate.fromDateColumn(subscriber.dateOfBirth).equals(dateOfBirth)) {
-          throw new AppError("SUBSCRIBER_DETAILS_MISMATCH", "this ID number is registered with another date of birth");
-        }
-        if (!subscriber) {
+        if (!(await findSubscriberByIdentifier(tx, identifier.value))) {
           const firstInsuredOn = input.firstInsuredOn ? BusinessDate.parse(input.firstInsuredOn) : startDate;
-          const created = {
+          // A concurrent registration of the same new person may insert first: then this one
+          // does nothing, waits for that commit, and reads the winner's row below.
+          await insertSubscriberUnlessKnown(tx, {
             id: newId("sub"),
             identifierKind: identifier.kind,
             identifierNumber: identifier.value,
@@ -109,11 +107,13 @@ export function createEmployeeService(deps: { db: PrismaClient; clock: Clock; em
               input.hasEarlierContributionPeriods ?? false,
             ),
             createdAt: now,
-          };
-          await insertSubscriber(tx, created);
-          subscriber = await findSubscriberByIdentifier(tx, identifier.value);
+          });
         }
+        const subscriber = await findSubscriberByIdentifier(tx, identifier.value);
         if (!subscriber) throw new Error("subscriber vanished inside its transaction");
+        if (!BusinessDate.fromDateColumn(subscriber.dateOfBirth).equals(dateOfBirth)) {
+          throw new AppError("SUBSCRIBER_DETAILS_MISMATCH", "this ID number is registered with another date of birth");
+        }
         for (const earlier of await findEmploymentsAt(tx, subscriber.id, establishmentId)) {
           if (earlier.endDate === null) {
             throw new AppError("EMPLOYMENT_ALREADY_ACTIVE", "this person already works at this establishment");
@@ -149,7 +149,7 @@ export function createEmployeeService(deps: { db: PrismaClient; clock: Clock; em
         return subscriber.id;
       });
     } catch (error) {
-      if (isActiveEmploymentConflict(error)) {
+      if (isUniqueViolation(error, "employments_one_active_per_establishment")) {
         throw new AppError("EMPLOYMENT_ALREADY_ACTIVE", "this person already works at this establishment");
       }
       throw error;

@@ -13,12 +13,6 @@ export type EstablishmentRecord = {
   createdAt: Date;
 };
 
-/** Which unique constraint a P2002 hit, so the service can name the conflict. */
-export function uniqueViolationTarget(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null || (error as { code?: string }).code !== "P2002") return undefined;
-  return JSON.stringify((error as { meta?: unknown }).meta ?? "");
-}
-
 export async function insertEstablishmentWithAdmin(
   tx: Tx,
   establishment: Omit<EstablishmentRecord, "registrationNumber">,

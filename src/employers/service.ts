@@ -3,6 +3,7 @@ import { hashPassword, normaliseEmail, passwordLengthMin, verifyPassword } from 
 import { hashToken, newToken, type SessionStore } from "../auth/sessions.js";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
+import { isUniqueViolation } from "../shared/db/unique-violation.js";
 import { AppError } from "../shared/errors.js";
 import { parseCommercialRegistration, parseSaudiMobile, parseUnifiedNumber } from "../shared/identifiers.js";
 import { newId } from "../shared/ids.js";
@@ -17,7 +18,6 @@ import {
   listApiKeys,
   revokeApiKey,
   touchApiKey,
-  uniqueViolationTarget,
 } from "./repository.js";
 
 /** Establishment admins' sessions last a working day, like staff sessions. */
@@ -106,14 +106,13 @@ export function createEmployerService(deps: { db: PrismaClient; clock: Clock; se
         );
         return { establishment, admin: { id: admin.id, email: admin.email } };
       } catch (error) {
-        const target = uniqueViolationTarget(error);
-        if (target?.includes("unified_number")) {
+        if (isUniqueViolation(error, "unified_number")) {
           throw new AppError(
             "ESTABLISHMENT_ALREADY_REGISTERED",
             "an establishment with this unified number is registered",
           );
         }
-        if (target?.includes("email")) throw new AppError("USER_EMAIL_TAKEN", "a user with this email exists");
+        if (isUniqueViolation(error, "email")) throw new AppError("USER_EMAIL_TAKEN", "a user with this email exists");
         throw error;
       }
     },

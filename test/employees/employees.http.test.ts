@@ -133,6 +133,17 @@ describe("registering employees", () => {
     ]);
   });
 
+  it("lets only one of several concurrent registrations of the same person through", async () => {
+    const body = saudi();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => register(body)));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    for (const refused of answers.filter((answer) => answer.status !== 201))
+      expectError(refused, 409, "EMPLOYMENT_ALREADY_ACTIVE");
+    expect(
+      await context.database.prisma.employment.count({ where: { subscriber: { identifierNumber: body.idNumber } } }),
+    ).toBe(1);
+  });
+
   it("refuses an existing ID number with another date of birth", async () => {
     const body = saudi();
     await registered(body);
