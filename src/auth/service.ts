@@ -29,9 +29,22 @@ export function hashPassword(password: string): Promise<string> {
  * Checks a password against a stored hash; for an unknown user pass undefined and a real hash
  * is verified anyway, so the answer's timing does not tell unknown users from wrong passwords.
  */
-export async function verifyPassword(storedHash: string | undefined, password: string): Promise<boolean> {
+async function verifyPassword(storedHash: string | undefined, password: string): Promise<boolean> {
   const isValid = await argon2.verify(storedHash ?? (await unknownUserHash), password);
   return storedHash !== undefined && isValid;
+}
+
+/**
+ * The user when the password is theirs; otherwise INVALID_CREDENTIALS, the same answer in the
+ * same time whether the email is unknown or the password wrong.
+ */
+export async function assertCredentials<User extends { passwordHash: string }>(
+  user: User | undefined,
+  password: string,
+): Promise<User> {
+  const isValid = await verifyPassword(user?.passwordHash, password);
+  if (!user || !isValid) throw new AppError("INVALID_CREDENTIALS", "the email or the password is wrong");
+  return user;
 }
 
 export function normaliseEmail(email: string): string {
@@ -76,12 +89,7 @@ export function createAuthService(deps: { db: PrismaClient; clock: Clock }) {
     },
 
     async logInStaff(input: { email: string; password: string }) {
-      const user = await findStaffUserByEmail(db, normaliseEmail(input.email));
-      if (!user || !(await verifyPassword(user.passwordHash, input.password))) {
-        // verifyPassword hashes even for an unknown user: timing does not tell the two apart.
-        if (!user) await verifyPassword(undefined, input.password);
-        throw new AppError("INVALID_CREDENTIALS", "the email or the password is wrong");
-      }
+      const user = await assertCredentials(await findStaffUserByEmail(db, normaliseEmail(input.email)), input.password);
       const { token, expiresAt } = await sessions.open("STAFF", user.id, staffSessionLifetimeMs);
       return {
         token,

@@ -1,5 +1,5 @@
 import type { EstablishmentActor } from "../auth/actor.js";
-import { hashPassword, normaliseEmail, passwordLengthMin, verifyPassword } from "../auth/service.js";
+import { assertCredentials, hashPassword, normaliseEmail, passwordLengthMin } from "../auth/service.js";
 import { hashToken, newToken, type SessionStore } from "../auth/sessions.js";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
@@ -118,11 +118,10 @@ export function createEmployerService(deps: { db: PrismaClient; clock: Clock; se
     },
 
     async logInAdmin(input: { email: string; password: string }) {
-      const user = await findEstablishmentUserByEmail(db, normaliseEmail(input.email));
-      if (!user || !(await verifyPassword(user.passwordHash, input.password))) {
-        if (!user) await verifyPassword(undefined, input.password);
-        throw new AppError("INVALID_CREDENTIALS", "the email or the password is wrong");
-      }
+      const user = await assertCredentials(
+        await findEstablishmentUserByEmail(db, normaliseEmail(input.email)),
+        input.password,
+      );
       const session = await sessions.open("ESTABLISHMENT_USER", user.id, establishmentSessionLifetimeMs);
       return {
         token: session.token,
