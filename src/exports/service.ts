@@ -1,8 +1,7 @@
 import type { LedgerAccountCode } from "../ledger/chart-of-accounts.js";
-import { chartOfAccounts } from "../ledger/chart-of-accounts.js";
 import type { JournalLineRow } from "../ledger/repository.js";
 import {
-  assertLedgerAccount,
+  assertAccountSelection,
   copyJournalCsvRows,
   journalTotalsInSnapshot,
   type LedgerService,
@@ -197,15 +196,11 @@ export function createExportService(deps: { ledger: LedgerService; openSnapshot?
       to: string;
       format: "csv" | "jsonl";
     }): TextExport {
-      const code = assertLedgerAccount(input.accountCode);
-      if (input.establishmentId !== undefined && !chartOfAccounts[code].hasEstablishmentDimension) {
-        throw new AppError("LEDGER_ESTABLISHMENT_DIMENSION", `account ${code} has no establishment dimension`);
-      }
+      const account = assertAccountSelection(input.accountCode, input.establishmentId);
       const range = parseExportRange(input.from, input.to);
-      const account = input.establishmentId === undefined ? { code } : { code, establishmentId: input.establishmentId };
       return {
         contentType: contentTypes[input.format],
-        filename: `general-ledger-${code}-${input.from}-${input.to}.${input.format}`,
+        filename: `general-ledger-${account.code}-${input.from}-${input.to}.${input.format}`,
         body: generalLedgerText(account, range, input.format),
       };
     },

@@ -8,7 +8,7 @@ import {
   type LedgerAccountCode,
   type LedgerAccountType,
 } from "./chart-of-accounts.js";
-import type { JournalEntryDraft, JournalSourceType } from "./journal-entry.js";
+import type { JournalEntryDraft } from "./journal-entry.js";
 
 /** The key a control account's total is summarised under in ledger_daily_balances. */
 const ACCOUNT_TOTAL = "";
@@ -85,14 +85,9 @@ export async function findEntryHeadersByKeys(tx: Tx, keys: readonly string[]): P
       FROM journal_entries WHERE idempotency_key = ANY(${[...keys]}::text[])`;
 }
 
-export type StoredJournalEntry = {
+/** A posted entry: the draft's description of the event, plus what posting gave it. */
+export type StoredJournalEntry = Omit<JournalEntryDraft, "lines" | "reversesEntryId"> & {
   id: string;
-  idempotencyKey: string;
-  sourceType: JournalSourceType;
-  sourceId: string;
-  entryCode: string;
-  description: string;
-  effectiveDate: BusinessDate;
   recordedAt: Date;
   reversesEntryId: string | null;
   reversedByEntryId: string | null;

@@ -133,9 +133,23 @@ export async function reverseJournalEntry(
 }
 
 export function assertLedgerAccount(code: string): LedgerAccountCode {
-  if (!isLedgerAccountCode(code))
+  if (!isLedgerAccountCode(code)) {
     throw new AppError("LEDGER_ACCOUNT_NOT_FOUND", `no account ${code} in the chart of accounts`);
+  }
   return code;
+}
+
+/** An account to read, and the establishment to read it for when it is a control account. */
+export function assertAccountSelection(
+  code: string,
+  establishmentId: string | undefined,
+): { code: LedgerAccountCode; establishmentId?: string } {
+  const accountCode = assertLedgerAccount(code);
+  if (establishmentId === undefined) return { code: accountCode };
+  if (!chartOfAccounts[accountCode].hasEstablishmentDimension) {
+    throw new AppError("LEDGER_ESTABLISHMENT_DIMENSION", `account ${accountCode} has no establishment dimension`);
+  }
+  return { code: accountCode, establishmentId };
 }
 
 export type TrialBalance = {
@@ -225,11 +239,12 @@ export function createLedgerService(deps: { db: PrismaClient }) {
     },
 
     async accountBalance(code: string, asOf: BusinessDate, establishmentId?: string) {
-      const accountCode = assertLedgerAccount(code);
-      if (establishmentId !== undefined && !chartOfAccounts[accountCode].hasEstablishmentDimension) {
-        throw new AppError("LEDGER_ESTABLISHMENT_DIMENSION", `account ${accountCode} has no establishment dimension`);
-      }
-      return { accountCode, asOf, balance: await accountBalanceAsOf(db, accountCode, asOf, establishmentId) };
+      const account = assertAccountSelection(code, establishmentId);
+      return {
+        accountCode: account.code,
+        asOf,
+        balance: await accountBalanceAsOf(db, account.code, asOf, account.establishmentId),
+      };
     },
 
     async trialBalance(asOf: BusinessDate): Promise<TrialBalance> {
