@@ -57,9 +57,9 @@ export class Rate {
     return this.value;
   }
 
-  /** "0.0975": the shortest exact form. */
+  /** "0.0975": the shortest exact form (the clone never switches to exponent notation). */
   toString(): string {
-    return this.value.toFixed();
+    return this.value.toString();
   }
 
   toJSON(): string {
@@ -107,7 +107,7 @@ export class Money {
     if (decimal.decimalPlaces() > 2) {
       throw new InvalidAmountError(text, "more than 2 decimals");
     }
-    return new Money(BigInt(decimal.times(100).toFixed(0)));
+    return new Money(BigInt(decimal.times(100).toString()));
   }
 
   /** Sums without intermediate objects; the empty sum is zero. */
@@ -178,7 +178,7 @@ export class Money {
       .times(rate.decimal)
       .times(fraction.numerator)
       .dividedBy(fraction.denominator);
-    return new Money(BigInt(exact.toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0)));
+    return new Money(BigInt(exact.toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toString()));
   }
 
   /**

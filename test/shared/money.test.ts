@@ -26,6 +26,13 @@ describe("Money", () => {
     expect(Money.max(Money.sar("3"), Money.sar("-4")).toString()).toBe("3.00");
   });
 
+  it("keeps plain notation at the extremes: the largest amount, the smallest rate", () => {
+    expect(Money.fromDecimal("9999999999999999.99").toString()).toBe("9999999999999999.99");
+    expect(Money.sar("9999999999999999.99").timesRate(Rate.of("999.999999")).toHalalas()).toBe(999999998999999999000n);
+    expect(Rate.of("0.000001").toString()).toBe("0.000001");
+    expect(Money.sar("0.01").timesRate(Rate.of("0.5")).toString()).toBe("0.01");
+  });
+
   it("converts database decimals and refuses a third decimal", () => {
     expect(Money.fromDecimal("1500.1").toString()).toBe("1500.10");
     expect(Money.fromDecimal({ toString: () => "-0.5" }).toString()).toBe("-0.50");
