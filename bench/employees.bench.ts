@@ -1,13 +1,8 @@
-import { serve } from "@hono/node-server";
-import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
-import { systemClock } from "../src/shared/clock.js";
 import { openPgliteDatabase } from "../src/shared/db/database.js";
-import { applyPendingMigrations, migrationNames } from "../src/shared/db/migrations.js";
+import { applyPendingMigrations } from "../src/shared/db/migrations.js";
 import { luhnCheckDigit } from "../src/shared/identifiers.js";
-import { createLogger } from "../src/shared/logger.js";
 import { startService } from "../test/support/service-process.js";
-import { createScratchDatabase, printFigure, timed } from "./support.js";
+import { createScratchDatabase, printFigure, serveInProcess, timed } from "./support.js";
 
 const uploadRows = Number(process.env.BENCH_UPLOAD_ROWS ?? 100_000);
 
@@ -84,23 +79,9 @@ export async function benchmarkEmployees(options: { postgres: boolean }): Promis
   }
   const pglite = await openPgliteDatabase();
   await applyPendingMigrations(pglite);
-  const app = createApp({
-    db: pglite.prisma,
-    clock: systemClock,
-    config: loadConfig({ LOG_LEVEL: "warn" }),
-    logger: createLogger({ level: "warn" }),
-    expectedMigrations: await migrationNames(),
-  });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
-  });
-  const address = server.address();
+  const server = await serveInProcess(pglite);
   try {
-    await uploadThrough(
-      `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`,
-      csv,
-      "PGlite (in-process)",
-    );
+    await uploadThrough(server.baseUrl, csv, "PGlite (in-process)");
   } finally {
     server.close();
     await pglite.close();

@@ -1,20 +1,16 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { serve } from "@hono/node-server";
-import { createApp } from "../src/app.js";
 import { createAuthService } from "../src/auth/service.js";
-import { loadConfig } from "../src/config.js";
 import { credit, debit, type JournalEntryDraft } from "../src/ledger/journal-entry.js";
 import { postJournalEntries, postJournalEntry } from "../src/ledger/service.js";
 import { BusinessDate } from "../src/shared/business-date.js";
 import { systemClock } from "../src/shared/clock.js";
 import { type Database, openPgliteDatabase, openPostgresDatabase } from "../src/shared/db/database.js";
-import { applyPendingMigrations, migrationNames } from "../src/shared/db/migrations.js";
-import { createLogger } from "../src/shared/logger.js";
+import { applyPendingMigrations } from "../src/shared/db/migrations.js";
 import { Money } from "../src/shared/money.js";
 import { startService } from "../test/support/service-process.js";
-import { createScratchDatabase, printFigure, timed } from "./support.js";
+import { createScratchDatabase, printFigure, serveInProcess, timed } from "./support.js";
 
 const singleEntries = 1_000;
 const batchedEntries = 20_000;
@@ -247,20 +243,8 @@ export async function benchmarkLedger(options: { postgres: boolean }): Promise<v
       email: adminEmail,
       password: adminPassword,
     });
-    const config = loadConfig({ LOG_LEVEL: "warn" });
-    const app = createApp({
-      db: exportDatabase.prisma,
-      clock: systemClock,
-      config,
-      logger: createLogger({ level: "warn" }),
-      expectedMigrations: await migrationNames(),
-    });
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
-    });
-    const address = server.address();
-    const port = typeof address === "object" && address ? address.port : 0;
-    const baseUrl = `http://127.0.0.1:${port}`;
+    const server = await serveInProcess(exportDatabase);
+    const baseUrl = server.baseUrl;
     const inProcessRss = async () => Math.round(process.memoryUsage().rss / 1048576);
     printExport(
       "PGlite (in-process, database included)",

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { serve } from "@hono/node-server";
 import pg from "pg";
-import { monotonicMilliseconds } from "../src/shared/clock.js";
+import { createApp } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
+import { monotonicMilliseconds, systemClock } from "../src/shared/clock.js";
+import type { Database } from "../src/shared/db/database.js";
+import { migrationNames } from "../src/shared/db/migrations.js";
+import { createLogger } from "../src/shared/logger.js";
 
 /** The PostgreSQL server benchmarks run against; each benchmark makes its own database in it. */
 export function benchmarkServerUrl(): string {
@@ -48,4 +54,24 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; mil
 
 export function printFigure(benchmark: string, figure: string, value: string): void {
   console.log(`${benchmark.padEnd(28)} ${figure.padEnd(44)} ${value}`);
+}
+
+/**
+ * The real application over an embedded database, on a loopback port in this process (the
+ * PGlite figures: PGlite lives in the serving process).
+ */
+export async function serveInProcess(database: Database): Promise<{ baseUrl: string; close(): void }> {
+  const app = createApp({
+    db: database.prisma,
+    clock: systemClock,
+    config: loadConfig({ LOG_LEVEL: "warn" }),
+    logger: createLogger({ level: "warn" }),
+    expectedMigrations: await migrationNames(),
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { baseUrl: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
