@@ -42,6 +42,8 @@ const expatriate = (overrides: Record<string, unknown> = {}) => ({
 const employeesPath = (who = employer) => `/v1/establishments/${who.establishment.id}/employees`;
 const register = (body: unknown, who = employer, headers: Record<string, string> = {}) =>
   requestJson(context.app, "POST", employeesPath(who), body, { ...bearer(who.token), ...headers });
+const end = (subscriberId: string, endDate: string, reason: string, who = employer) =>
+  requestJson(context.app, "POST", `${employeesPath(who)}/${subscriberId}/end`, { endDate, reason }, bearer(who.token));
 const registered = async (body: unknown, who = employer) => {
   const response = await register(body, who);
   if (response.status !== 201) throw new Error(JSON.stringify(response.body));
@@ -117,14 +119,7 @@ describe("registering employees", () => {
     const body = saudi();
     const employee = await registered(body);
     expectError(await register(body), 409, "EMPLOYMENT_ALREADY_ACTIVE");
-    const end = await requestJson(
-      context.app,
-      "POST",
-      `${employeesPath()}/${employee.id}/end`,
-      { endDate: "2026-11-15", reason: "RESIGNATION" },
-      bearer(employer.token),
-    );
-    expect(end.status).toBe(200);
+    expect((await end(employee.id, "2026-11-15", "RESIGNATION")).status).toBe(200);
     expectError(await register({ ...body, startDate: "2026-11-15" }), 409, "EMPLOYMENT_PERIOD_OVERLAPS");
     const again = await registered({ ...body, startDate: "2026-11-20" });
     expect(again.employments.map((employment) => [employment.startDate, employment.endDate])).toEqual([
@@ -155,52 +150,11 @@ describe("registering employees", () => {
 describe("ending employments", () => {
   it("records the end date and reason once; refuses an end before the start", async () => {
     const employee = await registered(saudi({ startDate: "2026-10-10" }));
-    const path = `${employeesPath()}/${employee.id}/end`;
-    expectError(
-      await requestJson(
-        context.app,
-        "POST",
-        path,
-        { endDate: "2026-10-09", reason: "TERMINATION" },
-        bearer(employer.token),
-      ),
-      422,
-      "EMPLOYMENT_END_BEFORE_START",
-    );
-    const ended = EmployeeResponse.parse(
-      (
-        await requestJson(
-          context.app,
-          "POST",
-          path,
-          { endDate: "2026-11-20", reason: "TERMINATION" },
-          bearer(employer.token),
-        )
-      ).body,
-    );
+    expectError(await end(employee.id, "2026-10-09", "TERMINATION"), 422, "EMPLOYMENT_END_BEFORE_START");
+    const ended = EmployeeResponse.parse((await end(employee.id, "2026-11-20", "TERMINATION")).body);
     expect(ended.employments[0]).toMatchObject({ endDate: "2026-11-20", endReason: "TERMINATION" });
-    expectError(
-      await requestJson(
-        context.app,
-        "POST",
-        path,
-        { endDate: "2026-11-21", reason: "TERMINATION" },
-        bearer(employer.token),
-      ),
-      409,
-      "EMPLOYMENT_NOT_ACTIVE",
-    );
-    expectError(
-      await requestJson(
-        context.app,
-        "POST",
-        `${employeesPath()}/sub_unknown/end`,
-        { endDate: "2026-11-21", reason: "OTHER" },
-        bearer(employer.token),
-      ),
-      404,
-      "EMPLOYEE_NOT_FOUND",
-    );
+    expectError(await end(employee.id, "2026-11-21", "TERMINATION"), 409, "EMPLOYMENT_NOT_ACTIVE");
+    expectError(await end("sub_unknown", "2026-11-21", "OTHER"), 404, "EMPLOYEE_NOT_FOUND");
   });
 });
 
@@ -259,13 +213,7 @@ describe("reading employees", () => {
   it("lists with filters and a cursor", async () => {
     const own = await registerEstablishment(context);
     const ended = await registered(saudi({ startDate: "2026-09-01" }), own);
-    await requestJson(
-      context.app,
-      "POST",
-      `${employeesPath(own)}/${ended.id}/end`,
-      { endDate: "2026-10-31", reason: "CONTRACT_END" },
-      bearer(own.token),
-    );
+    expect((await end(ended.id, "2026-10-31", "CONTRACT_END", own)).status).toBe(200);
     const active = [
       await registered(saudi(), own),
       await registered(expatriate(), own),
