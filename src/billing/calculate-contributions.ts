@@ -1,11 +1,11 @@
 import type { Population } from "../employers/population.js";
 import type { ContributionMonth } from "../shared/contribution-month.js";
 import { Money } from "../shared/money.js";
-import { contributoryWage, contributoryWageCap, type WageComponents } from "../wages/contributory-wage.js";
-import { type ContributionBranch, type ContributionShare, type RateRule, rateInForce } from "./rates.js";
+import { contributoryWage, type WageComponents } from "../wages/contributory-wage.js";
+import { type ComponentAmounts, contributionComponents, type RateSchedule } from "./rates.js";
 
-export const contributionBranches: readonly ContributionBranch[] = ["ANNUITIES", "SANED", "OCCUPATIONAL_HAZARDS"];
-export const contributionShares: readonly ContributionShare[] = ["EMPLOYER", "EMPLOYEE"];
+/** Another employment of the same subscriber in the same month (several employers at once). */
+export type ConcurrentEmployment = { contributoryWage: Money; daysInService: number };
 
 export type ContributionInput = {
   wage: WageComponents;
@@ -13,61 +13,86 @@ export type ContributionInput = {
   month: ContributionMonth;
   /** Calendar days in service in the month (first and last day count), 1 to the month's length. */
   daysInService: number;
-  /**
-   * The subscriber's contributory wages at their other employers in the same month: above the
-   * cap in total, each employer's wage is cut in proportion (contributions.md §3).
-   */
-  otherEmployersContributoryWages?: readonly Money[];
+  /** The subscriber's other employments in the month, at any establishment. */
+  otherEmployments?: readonly ConcurrentEmployment[];
 };
 
 export type ContributionAmounts = {
   contributoryWage: Money;
   /** After the multi-employer reduction: the base the rates apply to. */
   chargeableWage: Money;
-  lines: { branch: ContributionBranch; share: ContributionShare; amount: Money }[];
+  amounts: ComponentAmounts;
   employerTotal: Money;
   employeeTotal: Money;
 };
 
 /**
- * What one employment owes for one month, by branch and share. Order of operations per
+ * What one employment owes for one month, by branch and share: the one function billing
+ * implements (the billing run's SQL is checked against it row by row). Order of operations per
  * contributions.md §3 (ASSUMED there): components → contributory wage → floor → cap →
- * multi-employer reduction → × rate × days in service / days in month → rounded once per line,
- * half-up to the halala (§6, ASSUMED).
+ * multi-employer reduction → × rate × days in service / days in month → rounded once per
+ * component, half-up to the halala (§6, ASSUMED).
+ *
+ * The multi-employer cap (§3: "wage_i × 45,000 / sum(wages)") is read over the month as
+ * worked: each employment's contributory wage counts for the days it ran, so a subscriber who
+ * changes employer mid-month is not cut, while two full-month jobs are. ASSUMED, documented in
+ * docs/billing.md: the notes do not say how the cap meets day-based charging.
  */
-export function calculateContributions(input: ContributionInput, rules: readonly RateRule[]): ContributionAmounts {
+export function calculateContributions(input: ContributionInput, schedule: RateSchedule): ContributionAmounts {
   const dayCount = input.month.dayCount;
-  if (!Number.isInteger(input.daysInService) || input.daysInService < 1 || input.daysInService > dayCount) {
-    throw new RangeError(`days in service must be 1 to ${dayCount} in ${input.month.toString()}`);
-  }
-  const own = contributoryWage(input.wage, input.population);
-  const combined = Money.sum([own, ...(input.otherEmployersContributoryWages ?? [])]);
-  // wage × 45,000 / combined, rounded once, half-up, to the halala.
-  const chargeableWage =
-    combined.compare(contributoryWageCap) > 0
-      ? Money.fromHalalas(roundedRatio(own.toHalalas() * contributoryWageCap.toHalalas(), combined.toHalalas()))
-      : own;
+  assertDays(input.daysInService, input.month);
+  for (const other of input.otherEmployments ?? []) assertDays(other.daysInService, input.month);
 
-  const lines = contributionBranches.flatMap((branch) =>
-    contributionShares.map((share) => ({
-      branch,
-      share,
-      amount: chargeableWage.timesRate(
-        rateInForce(rules, { population: input.population, branch, share }, input.month),
-        {
-          numerator: input.daysInService,
-          denominator: dayCount,
-        },
-      ),
-    })),
+  const terms = schedule.termsFor(input.population, input.month);
+  const own = contributoryWage(input.wage, terms.limits);
+  const chargeableWage = reduceForConcurrentEmployments(
+    own,
+    input.daysInService,
+    input.otherEmployments ?? [],
+    terms.limits.cap,
+    dayCount,
   );
+
+  const amounts = {} as ComponentAmounts;
+  for (const component of contributionComponents) {
+    amounts[component.key] = chargeableWage.timesRate(terms.rates[component.key], {
+      numerator: input.daysInService,
+      denominator: dayCount,
+    });
+  }
   return {
     contributoryWage: own,
     chargeableWage,
-    lines,
-    employerTotal: Money.sum(lines.filter((line) => line.share === "EMPLOYER").map((line) => line.amount)),
-    employeeTotal: Money.sum(lines.filter((line) => line.share === "EMPLOYEE").map((line) => line.amount)),
+    amounts,
+    employerTotal: Money.sum([amounts.annuitiesEmployer, amounts.sanedEmployer, amounts.hazardsEmployer]),
+    employeeTotal: Money.sum([amounts.annuitiesEmployee, amounts.sanedEmployee]),
   };
+}
+
+/**
+ * When the subscriber's wages over the month (each weighted by its days) pass the cap, each
+ * employer's wage is cut by cap / combined, rounded half-up to the halala.
+ */
+function reduceForConcurrentEmployments(
+  own: Money,
+  ownDays: number,
+  others: readonly ConcurrentEmployment[],
+  cap: Money,
+  dayCount: number,
+): Money {
+  if (others.length === 0) return own;
+  const weighted =
+    own.toHalalas() * BigInt(ownDays) +
+    others.reduce((sum, other) => sum + other.contributoryWage.toHalalas() * BigInt(other.daysInService), 0n);
+  const limit = cap.toHalalas() * BigInt(dayCount);
+  if (weighted <= limit) return own;
+  return Money.fromHalalas(roundedRatio(own.toHalalas() * limit, weighted));
+}
+
+function assertDays(days: number, month: ContributionMonth): void {
+  if (!Number.isInteger(days) || days < 1 || days > month.dayCount) {
+    throw new RangeError(`days in service must be 1 to ${month.dayCount} in ${month.toString()}`);
+  }
 }
 
 /** numerator / denominator for non-negative integers, rounded half-up. */

@@ -1,98 +1,127 @@
 import type { Population } from "../employers/population.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
-import { Rate } from "../shared/money.js";
+import { Money, Rate } from "../shared/money.js";
+import { standingWageLimits, type WageLimits } from "../wages/contributory-wage.js";
 
 export type ContributionBranch = "ANNUITIES" | "SANED" | "OCCUPATIONAL_HAZARDS";
 export type ContributionShare = "EMPLOYER" | "EMPLOYEE";
 
-/** A rate in force from a contribution month on, until the next one for the same key. */
-export type RateRule = {
-  population: Population;
-  branch: ContributionBranch;
-  share: ContributionShare;
-  rate: Rate;
-  fromMonth: ContributionMonth;
-};
+/**
+ * What an invoice line charges: a branch and the share that pays it. Occupational hazards is
+ * paid by the employer alone (contributions.md §1), so it has no employee component.
+ */
+export const contributionComponents = [
+  { key: "annuitiesEmployer", branch: "ANNUITIES", share: "EMPLOYER" },
+  { key: "annuitiesEmployee", branch: "ANNUITIES", share: "EMPLOYEE" },
+  { key: "sanedEmployer", branch: "SANED", share: "EMPLOYER" },
+  { key: "sanedEmployee", branch: "SANED", share: "EMPLOYEE" },
+  { key: "hazardsEmployer", branch: "OCCUPATIONAL_HAZARDS", share: "EMPLOYER" },
+] as const satisfies readonly { key: string; branch: ContributionBranch; share: ContributionShare }[];
 
-const rule = (
-  population: Population,
-  branch: ContributionBranch,
-  share: ContributionShare,
-  rate: string,
-  fromMonth: string,
-): RateRule => ({
-  population,
-  branch,
-  share,
-  rate: Rate.of(rate),
-  fromMonth: ContributionMonth.parse(fromMonth),
-});
+export type ComponentKey = (typeof contributionComponents)[number]["key"];
+export type ComponentAmounts = Record<ComponentKey, Money>;
+
+export const populations: readonly Population[] = ["SAUDI_LEGACY", "SAUDI_NEW_2024", "NON_SAUDI"];
+
+export type PopulationTerms = { rates: Record<ComponentKey, Rate>; limits: WageLimits };
 
 /**
- * The rates in ../shared/domain/contributions.md §2, as data. "2000-01" stands for "long before
- * anything Ishtirak bills". A step applies to the whole contribution month it starts in (the
- * July steps of the 2024 law: ASSUMED there, §2.2). Billing will seed this into a table that an
- * agency admin can extend with future rate sets.
+ * Every rate and wage limit in force from `fromMonth` until the next set begins. A set is
+ * complete (every population, every component) so the schedule has no gaps and no overlaps.
  */
-export const domainRateRules: readonly RateRule[] = [
-  // Saudis on the legacy system (§2.1).
-  rule("SAUDI_LEGACY", "ANNUITIES", "EMPLOYER", "0.09", "2000-01"),
-  rule("SAUDI_LEGACY", "ANNUITIES", "EMPLOYEE", "0.09", "2000-01"),
-  rule("SAUDI_LEGACY", "SANED", "EMPLOYER", "0", "2000-01"),
-  rule("SAUDI_LEGACY", "SANED", "EMPLOYEE", "0", "2000-01"),
-  rule("SAUDI_LEGACY", "SANED", "EMPLOYER", "0.01", "2014-09"),
-  rule("SAUDI_LEGACY", "SANED", "EMPLOYEE", "0.01", "2014-09"),
-  rule("SAUDI_LEGACY", "SANED", "EMPLOYER", "0.0075", "2022-01"),
-  rule("SAUDI_LEGACY", "SANED", "EMPLOYEE", "0.0075", "2022-01"),
-  rule("SAUDI_LEGACY", "OCCUPATIONAL_HAZARDS", "EMPLOYER", "0.02", "2000-01"),
-  rule("SAUDI_LEGACY", "OCCUPATIONAL_HAZARDS", "EMPLOYEE", "0", "2000-01"),
-  // Saudis under the 2024 law, first insured from 3 July 2024 (§2.2): annuities step up each July.
-  rule("SAUDI_NEW_2024", "ANNUITIES", "EMPLOYER", "0.09", "2024-07"),
-  rule("SAUDI_NEW_2024", "ANNUITIES", "EMPLOYEE", "0.09", "2024-07"),
-  rule("SAUDI_NEW_2024", "ANNUITIES", "EMPLOYER", "0.095", "2025-07"),
-  rule("SAUDI_NEW_2024", "ANNUITIES", "EMPLOYEE", "0.095", "2025-07"),
-  rule("SAUDI_NEW_2024", "ANNUITIES", "EMPLOYER", "0.10", "2026-07"),
-  rule("SAUDI_NEW_2024", "ANNUITIES", "EMPLOYEE", "0.10", "2026-07"),
-  rule("SAUDI_NEW_2024", "ANNUITIES", "EMPLOYER", "0.105", "2027-07"),
-  rule("SAUDI_NEW_2024", "ANNUITIES", "EMPLOYEE", "0.105", "2027-07"),
-  rule("SAUDI_NEW_2024", "ANNUITIES", "EMPLOYER", "0.11", "2028-07"),
-  rule("SAUDI_NEW_2024", "ANNUITIES", "EMPLOYEE", "0.11", "2028-07"),
-  rule("SAUDI_NEW_2024", "SANED", "EMPLOYER", "0.0075", "2024-07"),
-  rule("SAUDI_NEW_2024", "SANED", "EMPLOYEE", "0.0075", "2024-07"),
-  rule("SAUDI_NEW_2024", "OCCUPATIONAL_HAZARDS", "EMPLOYER", "0.02", "2024-07"),
-  rule("SAUDI_NEW_2024", "OCCUPATIONAL_HAZARDS", "EMPLOYEE", "0", "2024-07"),
-  // Non-Saudis, GCC nationals included for now (§2.3, §1): occupational hazards only.
-  rule("NON_SAUDI", "ANNUITIES", "EMPLOYER", "0", "2000-01"),
-  rule("NON_SAUDI", "ANNUITIES", "EMPLOYEE", "0", "2000-01"),
-  rule("NON_SAUDI", "SANED", "EMPLOYER", "0", "2000-01"),
-  rule("NON_SAUDI", "SANED", "EMPLOYEE", "0", "2000-01"),
-  rule("NON_SAUDI", "OCCUPATIONAL_HAZARDS", "EMPLOYER", "0.02", "2000-01"),
-  rule("NON_SAUDI", "OCCUPATIONAL_HAZARDS", "EMPLOYEE", "0", "2000-01"),
-];
+export type RateSet = {
+  fromMonth: ContributionMonth;
+  description: string;
+  terms: Record<Population, PopulationTerms>;
+};
 
 export class RateNotInForceError extends Error {
-  constructor(
-    readonly key: string,
-    readonly month: ContributionMonth,
-  ) {
-    super(`no rate for ${key} in ${month.toString()}`);
+  constructor(readonly month: ContributionMonth) {
+    super(`no rate set is in force in ${month.toString()}`);
     this.name = "RateNotInForceError";
   }
 }
 
-/** The rate for a key in a month: the rule with the latest `fromMonth` not after the month. */
-export function rateInForce(
-  rules: readonly RateRule[],
-  key: { population: Population; branch: ContributionBranch; share: ContributionShare },
-  month: ContributionMonth,
-): Rate {
-  let found: RateRule | undefined;
-  for (const candidate of rules) {
-    if (candidate.population !== key.population || candidate.branch !== key.branch || candidate.share !== key.share)
-      continue;
-    if (candidate.fromMonth.isAfter(month)) continue;
-    if (!found || candidate.fromMonth.isAfter(found.fromMonth)) found = candidate;
+/** Rate sets in order; the one in force for a month is the latest that starts on or before it. */
+export class RateSchedule {
+  private readonly sets: readonly RateSet[];
+
+  constructor(sets: readonly RateSet[]) {
+    this.sets = [...sets].sort((a, b) => a.fromMonth.compare(b.fromMonth));
+    for (let index = 1; index < this.sets.length; index++) {
+      if (this.sets[index]?.fromMonth.equals(this.sets[index - 1]?.fromMonth as ContributionMonth)) {
+        throw new Error(`two rate sets start in ${this.sets[index]?.fromMonth.toString()}`);
+      }
+    }
   }
-  if (!found) throw new RateNotInForceError(`${key.population}/${key.branch}/${key.share}`, month);
-  return found.rate;
+
+  get all(): readonly RateSet[] {
+    return this.sets;
+  }
+
+  setInForce(month: ContributionMonth): RateSet {
+    let found: RateSet | undefined;
+    for (const set of this.sets) {
+      if (set.fromMonth.isAfter(month)) break;
+      found = set;
+    }
+    if (!found) throw new RateNotInForceError(month);
+    return found;
+  }
+
+  termsFor(population: Population, month: ContributionMonth): PopulationTerms {
+    return this.setInForce(month).terms[population];
+  }
 }
+
+const rates = (annuities: string, saned: string, hazards: string): Record<ComponentKey, Rate> => ({
+  annuitiesEmployer: Rate.of(annuities),
+  annuitiesEmployee: Rate.of(annuities),
+  sanedEmployer: Rate.of(saned),
+  sanedEmployee: Rate.of(saned),
+  hazardsEmployer: Rate.of(hazards),
+});
+
+function domainSet(fromMonth: string, description: string, newLawAnnuities: string): RateSet {
+  return {
+    fromMonth: ContributionMonth.parse(fromMonth),
+    description,
+    terms: {
+      SAUDI_LEGACY: { rates: rates("0.09", "0.0075", "0.02"), limits: standingWageLimits.SAUDI_LEGACY },
+      SAUDI_NEW_2024: { rates: rates(newLawAnnuities, "0.0075", "0.02"), limits: standingWageLimits.SAUDI_NEW_2024 },
+      NON_SAUDI: { rates: rates("0", "0", "0.02"), limits: standingWageLimits.NON_SAUDI },
+    },
+  };
+}
+
+/**
+ * The rates of ../shared/domain/contributions.md §2 and the limits of §3, exactly as the
+ * billing migration seeds them (a test keeps the two equal). Ishtirak bills from February
+ * 2022, when charging by days began (§4); SANED was 0.75% a side from January 2022. A 2024-law
+ * step applies to the whole July it starts in (ASSUMED there, §2.2). Before July 2024 nobody
+ * can be SAUDI_NEW_2024 (first insured from 3 July 2024); the set carries legacy rates for it
+ * only to stay complete.
+ */
+export const domainRateSchedule = new RateSchedule([
+  domainSet("2022-02", "SANED 0.75% a side from January 2022; days-based charging from February 2022", "0.09"),
+  domainSet(
+    "2024-07",
+    "2024 Social Insurance Law: new Saudi subscribers from 3 July 2024, annuities 9% a side",
+    "0.09",
+  ),
+  domainSet("2025-07", "2024 law, second year: annuities 9.5% a side for new Saudi subscribers", "0.095"),
+  domainSet("2026-07", "2024 law, third year: annuities 10% a side for new Saudi subscribers", "0.1"),
+  domainSet("2027-07", "2024 law, fourth year: annuities 10.5% a side for new Saudi subscribers", "0.105"),
+  domainSet("2028-07", "2024 law, fifth year: annuities 11% a side for new Saudi subscribers", "0.11"),
+]);
+
+/** The first month Ishtirak bills: the first rate set's. */
+export const firstBillableMonth = ContributionMonth.parse("2022-02");
+
+export const zeroAmounts = (): ComponentAmounts => ({
+  annuitiesEmployer: Money.zero,
+  annuitiesEmployee: Money.zero,
+  sanedEmployer: Money.zero,
+  sanedEmployee: Money.zero,
+  hazardsEmployer: Money.zero,
+});

@@ -11,7 +11,7 @@ import { AppError } from "../shared/errors.js";
 import { parsePersonIdentifier } from "../shared/identifiers.js";
 import { newId } from "../shared/ids.js";
 import { Money } from "../shared/money.js";
-import { contributoryWage } from "../wages/contributory-wage.js";
+import { contributoryWage, standingWageLimits } from "../wages/contributory-wage.js";
 import { parseWage, type WageInput } from "../wages/wage-input.js";
 import { employeePageSizeMax, retroactiveMonthsMax, wageMonthsAheadMax } from "./limits.js";
 import {
@@ -171,7 +171,11 @@ export function createEmployeeService(deps: { db: PrismaClient; clock: Clock; em
             otherAllowances: Money.fromDecimal(wage.otherAllowances),
             housingInKind: wage.housingInKind,
           };
-          return { ...wage, ...components, contributoryWage: contributoryWage(components, employee.population) };
+          return {
+            ...wage,
+            ...components,
+            contributoryWage: contributoryWage(components, standingWageLimits[employee.population]),
+          };
         }),
       })),
     };
@@ -318,7 +322,9 @@ export function createEmployeeService(deps: { db: PrismaClient; clock: Clock; em
           return {
             employment,
             subscriber: employment.subscriber,
-            contributoryWage: components ? contributoryWage(components, employment.subscriber.population) : undefined,
+            contributoryWage: components
+              ? contributoryWage(components, standingWageLimits[employment.subscriber.population])
+              : undefined,
           };
         }),
         nextCursor: page.length > limit ? items.at(-1)?.id : undefined,

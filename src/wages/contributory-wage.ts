@@ -10,17 +10,20 @@ export type WageComponents = {
   housingInKind: boolean;
 };
 
+/** Floor and cap of the monthly contributory wage; effective-dated in the rate sets. */
+export type WageLimits = { floor: Money; cap: Money };
+
 /**
- * Floor and cap of the contributory wage (contributions.md §3): 1,500 for Saudis (annuities),
- * 400 for non-Saudis (occupational hazards), 45,000 for everyone. They have not changed in the
- * period Ishtirak bills; the billing issue makes them effective-dated data.
+ * The limits of contributions.md §3, unchanged in every month Ishtirak bills: 1,500 for Saudis
+ * (annuities), 400 for non-Saudis (occupational hazards), 45,000 for everyone. Billing reads
+ * the limits of the rate set in force for the month; these are the seed, and what wage
+ * listings show.
  */
-export const contributoryWageFloor: Record<Population, Money> = {
-  SAUDI_LEGACY: Money.sar("1500.00"),
-  SAUDI_NEW_2024: Money.sar("1500.00"),
-  NON_SAUDI: Money.sar("400.00"),
+export const standingWageLimits: Record<Population, WageLimits> = {
+  SAUDI_LEGACY: { floor: Money.sar("1500.00"), cap: Money.sar("45000.00") },
+  SAUDI_NEW_2024: { floor: Money.sar("1500.00"), cap: Money.sar("45000.00") },
+  NON_SAUDI: { floor: Money.sar("400.00"), cap: Money.sar("45000.00") },
 };
-export const contributoryWageCap = Money.sar("45000.00");
 
 const ONE = Rate.of("1");
 
@@ -29,10 +32,10 @@ const ONE = Rate.of("1");
  * rounded half-up to the halala), raised to the floor and cut to the cap. Other allowances do
  * not count. Order of operations per contributions.md §3 (ASSUMED there).
  */
-export function contributoryWage(components: WageComponents, population: Population): Money {
+export function contributoryWage(components: WageComponents, limits: WageLimits): Money {
   const housing = components.housingInKind
     ? components.basic.timesRate(ONE, { numerator: 2, denominator: 12 })
     : components.housing;
   const base = components.basic.plus(housing);
-  return Money.min(Money.max(base, contributoryWageFloor[population]), contributoryWageCap);
+  return Money.min(Money.max(base, limits.floor), limits.cap);
 }

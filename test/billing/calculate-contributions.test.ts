@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { calculateContributions } from "../../src/billing/calculate-contributions.js";
-import { domainRateRules } from "../../src/billing/rates.js";
+import { domainRateSchedule, RateNotInForceError } from "../../src/billing/rates.js";
 import type { Population } from "../../src/employers/population.js";
 import { ContributionMonth } from "../../src/shared/contribution-month.js";
 import { Money } from "../../src/shared/money.js";
@@ -20,7 +20,7 @@ function owed(input: {
   population: Population;
   month: string;
   days?: number;
-  others?: string[];
+  others?: { wage: string; days: number }[];
 }) {
   const result = calculateContributions(
     {
@@ -28,17 +28,19 @@ function owed(input: {
       population: input.population,
       month: month(input.month),
       daysInService: input.days ?? month(input.month).dayCount,
-      otherEmployersContributoryWages: (input.others ?? []).map(Money.sar),
+      otherEmployments: (input.others ?? []).map((other) => ({
+        contributoryWage: Money.sar(other.wage),
+        daysInService: other.days,
+      })),
     },
-    domainRateRules,
+    domainRateSchedule,
   );
-  const line = (branch: string, share: string) =>
-    result.lines.find((item) => item.branch === branch && item.share === share)?.amount.toString();
+  const { amounts } = result;
   return {
     ...result,
-    annuities: [line("ANNUITIES", "EMPLOYER"), line("ANNUITIES", "EMPLOYEE")],
-    saned: [line("SANED", "EMPLOYER"), line("SANED", "EMPLOYEE")],
-    hazards: [line("OCCUPATIONAL_HAZARDS", "EMPLOYER"), line("OCCUPATIONAL_HAZARDS", "EMPLOYEE")],
+    annuities: [amounts.annuitiesEmployer.toString(), amounts.annuitiesEmployee.toString()],
+    saned: [amounts.sanedEmployer.toString(), amounts.sanedEmployee.toString()],
+    hazards: amounts.hazardsEmployer.toString(),
   };
 }
 
@@ -47,7 +49,7 @@ describe("worked examples from contributions.md", () => {
     const result = owed({ basic: "8000", housing: "2000", population: "SAUDI_LEGACY", month: "2026-10" });
     expect(result.annuities).toEqual(["900.00", "900.00"]);
     expect(result.saned).toEqual(["75.00", "75.00"]);
-    expect(result.hazards).toEqual(["200.00", "0.00"]);
+    expect(result.hazards).toBe("200.00");
     expect([result.employerTotal.toString(), result.employeeTotal.toString()]).toEqual(["1175.00", "975.00"]);
   });
 
@@ -55,9 +57,14 @@ describe("worked examples from contributions.md", () => {
     expect(owed({ basic: "8750", population: "SAUDI_LEGACY", month: "2026-10" }).saned).toEqual(["65.63", "65.63"]);
   });
 
-  it("SANED was 1% a side before 2022: wage 3,500 gives employee 350, employer 420 (§7)", () => {
-    const result = owed({ basic: "3500", population: "SAUDI_LEGACY", month: "2021-06" });
-    expect([result.employerTotal.toString(), result.employeeTotal.toString()]).toEqual(["420.00", "350.00"]);
+  it("does not bill before February 2022, when charging by days began (§4)", () => {
+    expect(() => owed({ basic: "3500", population: "SAUDI_LEGACY", month: "2022-01" })).toThrow(RateNotInForceError);
+  });
+
+  it("computes on basic plus housing only: 16,000 + 4,000 gives 20,000 (§7)", () => {
+    const result = owed({ basic: "16000", housing: "4000", population: "SAUDI_LEGACY", month: "2026-10" });
+    expect(result.contributoryWage.toString()).toBe("20000.00");
+    expect([result.employerTotal.toString(), result.employeeTotal.toString()]).toEqual(["2350.00", "1950.00"]);
   });
 
   it("the 2024 law's annuities step up each July, for the whole month (§2.2)", () => {
@@ -72,7 +79,7 @@ describe("worked examples from contributions.md", () => {
   it("a non-Saudi owes occupational hazards only, on at least 400 (§2.3, §3)", () => {
     const result = owed({ basic: "300", population: "NON_SAUDI", month: "2026-10" });
     expect(result.contributoryWage.toString()).toBe("400.00");
-    expect(result.hazards).toEqual(["8.00", "0.00"]);
+    expect(result.hazards).toBe("8.00");
     expect([result.annuities, result.saned]).toEqual([
       ["0.00", "0.00"],
       ["0.00", "0.00"],
@@ -91,9 +98,34 @@ describe("worked examples from contributions.md", () => {
       "4050.00",
       "4050.00",
     ]);
-    const shared = owed({ basic: "30000", population: "SAUDI_LEGACY", month: "2026-10", others: ["30000.00"] });
+    const shared = owed({
+      basic: "30000",
+      population: "SAUDI_LEGACY",
+      month: "2026-10",
+      others: [{ wage: "30000.00", days: 31 }],
+    });
     expect(shared.chargeableWage.toString()).toBe("22500.00");
     expect(shared.annuities).toEqual(["2025.00", "2025.00"]);
+  });
+
+  it("does not cut a subscriber who changed employer mid-month: the cap weighs wages by days (ASSUMED)", () => {
+    const before = owed({
+      basic: "30000",
+      population: "SAUDI_LEGACY",
+      month: "2026-10",
+      days: 10,
+      others: [{ wage: "30000.00", days: 21 }],
+    });
+    expect(before.chargeableWage.toString()).toBe("30000.00");
+    expect(before.annuities).toEqual(["870.97", "870.97"]);
+    // Overlapping for part of the month: 40,000 × 45,000 × 31 / (40,000 × 31 + 40,000 × 10).
+    const overlapping = owed({
+      basic: "40000",
+      population: "SAUDI_LEGACY",
+      month: "2026-10",
+      others: [{ wage: "40000.00", days: 10 }],
+    });
+    expect(overlapping.chargeableWage.toString()).toBe("34024.39");
   });
 
   it("refuses days outside the month", () => {
@@ -115,7 +147,9 @@ describe("calculation properties", () => {
         halalas,
         population,
         monthArbitrary,
-        fc.array(halalas, { maxLength: 3 }),
+        fc.array(fc.record({ contributoryWage: halalas, daysInService: fc.integer({ min: 1, max: 28 }) }), {
+          maxLength: 3,
+        }),
         (basic, who, at, others) => {
           const days = 1 + Number(basic.toHalalas() % 28n);
           const result = calculateContributions(
@@ -124,14 +158,13 @@ describe("calculation properties", () => {
               population: who,
               month: at,
               daysInService: days,
-              otherEmployersContributoryWages: others,
+              otherEmployments: others,
             },
-            domainRateRules,
+            domainRateSchedule,
           );
-          expect(
-            result.employerTotal.plus(result.employeeTotal).equals(Money.sum(result.lines.map((line) => line.amount))),
-          ).toBe(true);
-          expect(result.lines.every((line) => !line.amount.isNegative())).toBe(true);
+          const amounts = Object.values(result.amounts);
+          expect(result.employerTotal.plus(result.employeeTotal).equals(Money.sum(amounts))).toBe(true);
+          expect(amounts.every((amount) => !amount.isNegative())).toBe(true);
           expect(result.chargeableWage.compare(Money.sar("45000.00"))).toBeLessThanOrEqual(0);
           expect(result.chargeableWage.compare(result.contributoryWage)).toBeLessThanOrEqual(0);
         },
@@ -149,10 +182,9 @@ describe("calculation properties", () => {
       fc.property(monthArbitrary, (at) => {
         const result = calculateContributions(
           { wage: wage("10000"), population: "SAUDI_NEW_2024", month: at, daysInService: at.dayCount },
-          domainRateRules,
+          domainRateSchedule,
         );
-        const annuities = result.lines.find((line) => line.branch === "ANNUITIES" && line.share === "EMPLOYER")?.amount;
-        expect(annuities?.toString()).toBe(`${expectedRate(at)}.00`);
+        expect(result.amounts.annuitiesEmployer.toString()).toBe(`${expectedRate(at)}.00`);
       }),
     );
   });
@@ -169,7 +201,7 @@ describe("calculation properties", () => {
               month: at,
               daysInService: inService,
             },
-            domainRateRules,
+            domainRateSchedule,
           ).employerTotal;
         expect(total(basic, days).compare(total(basic.plus(raise), days))).toBeLessThanOrEqual(0);
         expect(total(basic, days).compare(total(basic, Math.min(days + 1, 30)))).toBeLessThanOrEqual(0);
