@@ -3,6 +3,8 @@ import { SESSION_COOKIE } from "./auth/middleware.js";
 import { authRoutes } from "./auth/routes.js";
 import { createAuthService } from "./auth/service.js";
 import { createSessionStore } from "./auth/sessions.js";
+import { billingRoutes } from "./billing/routes.js";
+import { createBillingService } from "./billing/service.js";
 import type { Config } from "./config.js";
 import { createEmployeeUploader } from "./employees/bulk/upload-employees.js";
 import { employeeRoutes } from "./employees/routes.js";
@@ -78,6 +80,13 @@ export function createApp(deps: AppDeps) {
   app.route("/", authRoutes(auth, idempotency));
   app.route("/", ledgerRoutes({ ledger, auth, clock: deps.clock, idempotency }));
   app.route("/", exportRoutes({ exports, auth, clock: deps.clock }));
+  const billing = createBillingService({
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger,
+    chunkLines: deps.config.billing.chunkLines,
+  });
+  app.route("/", billingRoutes({ billing, auth }));
   app.route("/", employerRoutes(employers));
   app.route(
     "/",

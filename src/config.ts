@@ -1,3 +1,4 @@
+import cron from "node-cron";
 import { z } from "zod";
 
 /**
@@ -15,7 +16,6 @@ const environmentSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().min(1).default("./data"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Largest request body accepted by ordinary routes; bulk routes set their own. */
   /** Largest bulk upload (CSV or JSON Lines) on the direct link; read as a stream. */
   UPLOAD_LIMIT_BYTES: z.coerce
     .number()
@@ -25,11 +25,18 @@ const environmentSchema = z.object({
   /** First agency admin, created at start-up when no staff user exists yet. */
   BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12, "at least 12 characters").optional(),
+  /** Largest request body accepted by ordinary routes; bulk routes set their own. */
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** Invoice lines per billing-run transaction (an establishment is never split). */
+  BILLING_CHUNK_LINES: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+  /** When the month just ended is billed (cron, Asia/Riyadh): 02:00 on the 1st. */
+  BILLING_RUN_CRON: z.string().refine(cron.validate, "a cron expression").default("0 2 1 * *"),
+  /** When late-payment fines are assessed (cron, Asia/Riyadh): daily at 00:30. */
+  LATE_FINE_CRON: z.string().refine(cron.validate, "a cron expression").default("30 0 * * *"),
 });
 
 export type Config = Readonly<{
@@ -40,6 +47,7 @@ export type Config = Readonly<{
   bodyLimitBytes: number;
   uploadLimitBytes: number;
   bootstrapAdmin: { email: string; password: string } | undefined;
+  billing: { chunkLines: number; runCron: string; lateFineCron: string };
 }>;
 
 export class ConfigError extends Error {
@@ -72,5 +80,10 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       variables.BOOTSTRAP_ADMIN_EMAIL && variables.BOOTSTRAP_ADMIN_PASSWORD
         ? { email: variables.BOOTSTRAP_ADMIN_EMAIL, password: variables.BOOTSTRAP_ADMIN_PASSWORD }
         : undefined,
+    billing: {
+      chunkLines: variables.BILLING_CHUNK_LINES,
+      runCron: variables.BILLING_RUN_CRON,
+      lateFineCron: variables.LATE_FINE_CRON,
+    },
   });
 }

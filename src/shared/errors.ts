@@ -57,6 +57,14 @@ export const errorStatus = {
   API_KEY_NOT_FOUND: 404,
   /** The account named in the path is not in the chart of accounts. */
   LEDGER_ACCOUNT_NOT_FOUND: 404,
+  /** No billing run has this id. */
+  BILLING_RUN_NOT_FOUND: 404,
+  /** No rate set starts in this month. */
+  RATE_SET_NOT_FOUND: 404,
+  /** No invoice with this id for the establishment (another establishment's answers the same). */
+  INVOICE_NOT_FOUND: 404,
+  /** No late fine with this id. */
+  LATE_FINE_NOT_FOUND: 404,
   /** No journal entry has this id. */
   LEDGER_ENTRY_NOT_FOUND: 404,
   /** The entry was reversed already; an entry is reversed at most once. */
@@ -79,6 +87,14 @@ export const errorStatus = {
   IDEMPOTENCY_KEY_IN_USE: 409,
   /** A staff user with this email exists already. */
   STAFF_EMAIL_TAKEN: 409,
+  /** A month is billed after the run for the month before it; `message` names the month to bill first. */
+  BILLING_MONTH_OUT_OF_ORDER: 409,
+  /** The previous month's run has not completed yet. */
+  BILLING_RUN_IN_PROGRESS: 409,
+  /** A rate set starts in this month already: withdraw it (if unused) before adding another. */
+  RATE_SET_EXISTS: 409,
+  /** The fine was waived already. */
+  LATE_FINE_ALREADY_WAIVED: 409,
   /** Debits and credits differ, a line is zero, or the entry has too few or too many lines. */
   LEDGER_ENTRY_UNBALANCED: 422,
   /** A posting names an account outside the chart of accounts. */
@@ -103,6 +119,16 @@ export const errorStatus = {
   WAGE_MONTH_OUT_OF_RANGE: 422,
   /** A change to an already billed month needs the reason for the correction. */
   CORRECTION_REASON_REQUIRED: 422,
+  /** The month has not ended (or is in the future): a month is billed from the 1st of the next. */
+  BILLING_MONTH_NOT_ENDED: 422,
+  /** No rate set is in force in the month (Ishtirak bills from February 2022). */
+  BILLING_MONTH_BEFORE_RATES: 422,
+  /** The month is before the first month Ishtirak billed; it is not billed or corrected here. */
+  BILLING_MONTH_BEFORE_FIRST_RUN: 422,
+  /** A rate set must give every rate of every population exactly once (no gaps, no overlaps). */
+  RATE_SET_INCOMPLETE: 422,
+  /** Rate sets start in a future month that no run has billed; a set in use is never changed. */
+  RATE_SET_NOT_IN_FUTURE: 422,
   /** An upload (all-or-nothing) had rows that failed; `details` lists each with its line and codes. */
   UPLOAD_ROWS_REJECTED: 422,
   /** An upload holds more rows than one request may (100,000). */

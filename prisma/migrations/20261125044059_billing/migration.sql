@@ -91,7 +91,6 @@ CREATE TABLE "invoices" (
     "total" DECIMAL(18,2) NOT NULL,
     "contribution_line_count" INTEGER NOT NULL,
     "adjustment_line_count" INTEGER NOT NULL,
-    "journal_entry_id" TEXT NOT NULL,
     "created_at" TIMESTAMPTZ(6) NOT NULL,
 
     CONSTRAINT "invoices_pkey" PRIMARY KEY ("id")
@@ -162,9 +161,6 @@ CREATE INDEX "billing_run_establishments_run_id_chunk_number_idx" ON "billing_ru
 
 -- CreateIndex
 CREATE UNIQUE INDEX "invoices_number_key" ON "invoices"("number");
-
--- CreateIndex
-CREATE UNIQUE INDEX "invoices_journal_entry_id_key" ON "invoices"("journal_entry_id");
 
 -- CreateIndex
 CREATE INDEX "invoices_establishment_id_due_date_idx" ON "invoices"("establishment_id", "due_date");

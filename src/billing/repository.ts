@@ -1,0 +1,425 @@
+import { Prisma } from "../generated/prisma/client.js";
+import type { BusinessDate } from "../shared/business-date.js";
+import { ContributionMonth } from "../shared/contribution-month.js";
+import type { Tx } from "../shared/db/database.js";
+import { Money } from "../shared/money.js";
+import { type ComponentAmounts, contributionComponents } from "./rates.js";
+
+/**
+ * Billing's SQL. The calculation of calculate-contributions.ts is expressed once here, over
+ * every (employment, month) pair of a chunk at once, in integer halalas: the same order of
+ * operations and the same half-up rounding (div(2n + d, 2d) is n/d rounded half-up for
+ * non-negative integers). A test runs both on random data and compares them row by row.
+ */
+
+export type BillingRunRow = {
+  id: string;
+  month: ContributionMonth;
+  status: "PLANNING" | "ISSUING" | "COMPLETED";
+  requestedBy: string;
+  createdAt: Date;
+  correctionsSince: Date | null;
+  plannedAt: Date | null;
+  completedAt: Date | null;
+  establishmentCount: number;
+  chunkCount: number;
+  chunksIssued: number;
+  invoicesIssued: number;
+  contributionLines: number;
+  adjustmentLines: number;
+  lastError: string | null;
+  updatedAt: Date;
+};
+
+type RawRun = Omit<BillingRunRow, "month"> & { month: Date };
+
+const toRun = (row: RawRun): BillingRunRow => ({
+  ...row,
+  month: ContributionMonth.parse(row.month.toISOString().slice(0, 7)),
+});
+
+export async function findRun(tx: Tx, where: { id: string } | { month: ContributionMonth }, forUpdate = false) {
+  const condition =
+    "id" in where ? Prisma.sql`id = ${where.id}` : Prisma.sql`month = ${where.month.firstDay().toString()}::date`;
+  const rows = await tx.$queryRaw<RawRun[]>`
+    SELECT id, month, status::text AS status, requested_by AS "requestedBy", created_at AS "createdAt",
+           corrections_since AS "correctionsSince", planned_at AS "plannedAt", completed_at AS "completedAt",
+           establishment_count AS "establishmentCount", chunk_count AS "chunkCount", chunks_issued AS "chunksIssued",
+           invoices_issued AS "invoicesIssued", contribution_lines AS "contributionLines",
+           adjustment_lines AS "adjustmentLines", last_error AS "lastError", updated_at AS "updatedAt"
+      FROM billing_runs WHERE ${condition} ${forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty}`;
+  return rows[0] ? toRun(rows[0]) : undefined;
+}
+
+export async function listRuns(tx: Tx, limit: number, beforeMonth?: ContributionMonth) {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM billing_runs
+     WHERE ${beforeMonth ? Prisma.sql`month < ${beforeMonth.firstDay().toString()}::date` : Prisma.sql`true`}
+     ORDER BY month DESC LIMIT ${limit}`;
+  const runs: BillingRunRow[] = [];
+  for (const row of rows) {
+    const run = await findRun(tx, { id: row.id });
+    if (run) runs.push(run);
+  }
+  return runs;
+}
+
+/** The run of the latest month, whatever its status: runs go forward one month at a time. */
+export async function latestRun(tx: Tx) {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM billing_runs ORDER BY month DESC LIMIT 1`;
+  return rows[0] ? findRun(tx, { id: rows[0].id }) : undefined;
+}
+
+export async function earliestRunMonth(tx: Tx): Promise<ContributionMonth | undefined> {
+  const rows = await tx.$queryRaw<{ month: Date }[]>`SELECT month FROM billing_runs ORDER BY month LIMIT 1`;
+  return rows[0] ? ContributionMonth.parse(rows[0].month.toISOString().slice(0, 7)) : undefined;
+}
+
+export async function insertRun(
+  tx: Tx,
+  run: { id: string; month: ContributionMonth; requestedBy: string; correctionsSince: Date | null; now: Date },
+) {
+  await tx.$executeRaw`
+    INSERT INTO billing_runs (id, month, status, requested_by, created_at, corrections_since, updated_at)
+    VALUES (${run.id}, ${run.month.firstDay().toString()}::date, 'PLANNING', ${run.requestedBy}, ${run.now},
+            ${run.correctionsSince}, ${run.now})`;
+}
+
+/** Serialises run creation with rate-set changes, so a new rate set never lands in a billed month. */
+export async function lockBillingCalendar(tx: Tx) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('ishtirak:billing-calendar'))`;
+}
+
+export type CorrectionWindow = { since: Date; firstMonth: ContributionMonth; lastMonth: ContributionMonth };
+
+/**
+ * The subscribers whose registrations, exits or wages were recorded since the window opened:
+ * only their employments can need a correction (every employment of theirs, because the
+ * multi-employer cap ties one employer's figures to the others').
+ */
+const changedSubscribers = (since: Date) => Prisma.sql`
+  SELECT subscriber_id FROM employments WHERE registered_at >= ${since} OR ended_at >= ${since}
+  UNION
+  SELECT e.subscriber_id FROM wages w JOIN employments e ON e.id = w.employment_id WHERE w.recorded_at >= ${since}`;
+
+const activeIn = (alias: string, first: string, last: string) => Prisma.sql`
+  ${Prisma.raw(alias)}.start_date <= ${last}::date
+  AND (${Prisma.raw(alias)}.end_date IS NULL OR ${Prisma.raw(alias)}.end_date >= ${first}::date)`;
+
+/**
+ * Draws up the run: every establishment with an employment active in the month, or with a
+ * candidate correction, numbered into chunks of about `chunkLines` lines (an establishment is
+ * never split). Returns the establishment and chunk counts.
+ */
+export async function planRun(
+  tx: Tx,
+  run: { id: string; month: ContributionMonth },
+  corrections: CorrectionWindow | undefined,
+  chunkLines: number,
+) {
+  const first = run.month.firstDay().toString();
+  const last = run.month.lastDay().toString();
+  const correctionRows = corrections
+    ? Prisma.sql`UNION ALL
+        SELECT e.establishment_id FROM employments e
+          JOIN (${changedSubscribers(corrections.since)}) changed ON changed.subscriber_id = e.subscriber_id`
+    : Prisma.empty;
+  await tx.$executeRaw`
+    INSERT INTO billing_run_establishments (run_id, establishment_id, chunk_number, planned_lines)
+    SELECT ${run.id}, establishment_id, (dense_rank() OVER (ORDER BY raw_chunk) - 1)::int, planned::int
+      FROM (SELECT establishment_id, planned,
+                   (sum(planned) OVER (ORDER BY establishment_id) - planned) / ${chunkLines}::bigint AS raw_chunk
+              FROM (SELECT establishment_id, count(*) AS planned
+                      FROM (SELECT e.establishment_id FROM employments e WHERE ${activeIn("e", first, last)}
+                            ${correctionRows}) AS lines
+                     GROUP BY establishment_id) AS per_establishment) AS chunked`;
+  const counts = await tx.$queryRaw<{ establishments: number; chunks: number }[]>`
+    SELECT count(*)::int AS establishments, coalesce(max(chunk_number) + 1, 0)::int AS chunks
+      FROM billing_run_establishments WHERE run_id = ${run.id}`;
+  return counts[0] ?? { establishments: 0, chunks: 0 };
+}
+
+export async function chunkEstablishments(tx: Tx, runId: string, chunkNumber: number): Promise<string[]> {
+  const rows = await tx.$queryRaw<{ establishmentId: string }[]>`
+    SELECT establishment_id AS "establishmentId" FROM billing_run_establishments
+     WHERE run_id = ${runId} AND chunk_number = ${chunkNumber} ORDER BY establishment_id`;
+  return rows.map((row) => row.establishmentId);
+}
+
+const amountColumns = contributionComponents.map((component) => snake(component.key));
+
+function snake(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/**
+ * The lines of a chunk, computed: `pairs` yields (employment_id, month, kind) rows; the result
+ * has one row per pair that bills something, with the amounts owed (CONTRIBUTION) or the
+ * difference from everything billed for that employment and month so far (ADJUSTMENT).
+ */
+function computedLines(pairs: Prisma.Sql): Prisma.Sql {
+  const rateColumns = contributionComponents.map(
+    (component) =>
+      Prisma.sql`max(r.rate) FILTER (WHERE r.branch = ${component.branch}::contribution_branch
+                                       AND r.share = ${component.share}::contribution_share) AS ${Prisma.raw(`rate_${snake(component.key)}`)}`,
+  );
+  const amountsOwed = amountColumns.map(
+    (column) =>
+      Prisma.sql`div(2 * chargeable * (rate_${Prisma.raw(column)} * 1000000) * days + 1000000 * day_count,
+                     2 * 1000000 * day_count) AS ${Prisma.raw(column)}`,
+  );
+  const billedSums = amountColumns.map(
+    (column) => Prisma.sql`sum(l.${Prisma.raw(column)}) * 100 AS ${Prisma.raw(column)}`,
+  );
+  const differences = amountColumns.map(
+    (column) =>
+      Prisma.sql`((coalesce(o.${Prisma.raw(column)}, 0) - coalesce(b.${Prisma.raw(column)}, 0)) / 100)::numeric(18,2) AS ${Prisma.raw(column)}`,
+  );
+  const anyDifference = Prisma.join(
+    amountColumns.map(
+      (column) => Prisma.sql`coalesce(o.${Prisma.raw(column)}, 0) <> coalesce(b.${Prisma.raw(column)}, 0)`,
+    ),
+    " OR ",
+  );
+  return Prisma.sql`
+    pairs AS (${pairs}),
+    subjects AS (
+      SELECT DISTINCT e.subscriber_id, s.population, p.month,
+             (p.month + interval '1 month' - interval '1 day')::date AS month_end,
+             extract(day FROM p.month + interval '1 month' - interval '1 day')::int AS day_count
+        FROM pairs p JOIN employments e ON e.id = p.employment_id JOIN subscribers s ON s.id = e.subscriber_id
+    ),
+    terms AS (
+      SELECT m.month, l.population, l.floor * 100 AS floor, l.cap * 100 AS cap, ${Prisma.join(rateColumns)}
+        FROM (SELECT DISTINCT month FROM pairs) m
+        JOIN LATERAL (SELECT max(from_month) AS from_month FROM rate_sets WHERE from_month <= m.month) rs ON true
+        JOIN wage_limits l ON l.from_month = rs.from_month
+        JOIN contribution_rates r ON r.from_month = rs.from_month AND r.population = l.population
+       GROUP BY m.month, l.population, l.floor, l.cap
+    ),
+    worked AS (
+      SELECT e.id AS employment_id, e.subscriber_id, s.month, s.day_count,
+             (LEAST(coalesce(e.end_date, s.month_end), s.month_end) - GREATEST(e.start_date, s.month) + 1) AS days,
+             LEAST(GREATEST(w.basic * 100 + CASE WHEN w.housing_in_kind THEN div(w.basic * 400 + 12, 24)
+                                                 ELSE w.housing * 100 END,
+                            t.floor), t.cap) AS contributory,
+             t.cap, ${Prisma.join(contributionComponents.map((component) => Prisma.raw(`t.rate_${snake(component.key)}`)))}
+        FROM subjects s
+        JOIN employments e ON e.subscriber_id = s.subscriber_id
+                          AND e.start_date <= s.month_end AND (e.end_date IS NULL OR e.end_date >= s.month)
+        JOIN terms t ON t.month = s.month AND t.population = s.population
+        CROSS JOIN LATERAL (
+          SELECT basic, housing, housing_in_kind FROM wages
+           WHERE employment_id = e.id AND effective_month <= s.month
+           ORDER BY effective_month DESC, recorded_at DESC, id DESC LIMIT 1) w
+    ),
+    charged AS (
+      SELECT worked.*,
+             CASE WHEN sum(contributory * days) OVER subscriber_month > cap * day_count
+                  THEN div(2 * contributory * cap * day_count + sum(contributory * days) OVER subscriber_month,
+                           2 * sum(contributory * days) OVER subscriber_month)
+                  ELSE contributory END AS chargeable
+        FROM worked WINDOW subscriber_month AS (PARTITION BY subscriber_id, month)
+    ),
+    owed AS (
+      SELECT employment_id, month, days, contributory, chargeable, ${Prisma.join(amountsOwed)} FROM charged
+    ),
+    billed AS (
+      SELECT l.employment_id, l.contribution_month AS month, ${Prisma.join(billedSums)}
+        FROM invoice_lines l
+        JOIN (SELECT DISTINCT employment_id, month FROM pairs WHERE kind = 'ADJUSTMENT') a
+          ON a.employment_id = l.employment_id AND a.month = l.contribution_month
+       GROUP BY l.employment_id, l.contribution_month
+    ),
+    computed_lines AS (
+      SELECT e.establishment_id, p.kind, p.month, p.employment_id, e.subscriber_id,
+             s.identifier_number, s.name AS subscriber_name, s.population,
+             coalesce(o.days, 0)::smallint AS days_in_service,
+             (coalesce(o.contributory, 0) / 100)::numeric(18,2) AS contributory_wage,
+             (coalesce(o.chargeable, 0) / 100)::numeric(18,2) AS chargeable_wage,
+             ${Prisma.join(differences)}
+        FROM pairs p
+        JOIN employments e ON e.id = p.employment_id
+        JOIN subscribers s ON s.id = e.subscriber_id
+        LEFT JOIN owed o ON o.employment_id = p.employment_id AND o.month = p.month
+        LEFT JOIN billed b ON b.employment_id = p.employment_id AND b.month = p.month
+       WHERE (p.kind = 'CONTRIBUTION' AND o.employment_id IS NOT NULL)
+          OR (p.kind = 'ADJUSTMENT' AND (${anyDifference}))
+    )`;
+}
+
+/** The pairs of one chunk: the month's employments, and the candidate corrections in the window. */
+function chunkPairs(
+  runId: string,
+  chunkNumber: number,
+  month: ContributionMonth,
+  corrections: CorrectionWindow | undefined,
+): Prisma.Sql {
+  const chunk = Prisma.sql`SELECT establishment_id FROM billing_run_establishments
+                            WHERE run_id = ${runId} AND chunk_number = ${chunkNumber}`;
+  const regular = Prisma.sql`
+    SELECT e.id AS employment_id, ${month.firstDay().toString()}::date AS month, 'CONTRIBUTION'::invoice_line_kind AS kind
+      FROM (${chunk}) c JOIN employments e ON e.establishment_id = c.establishment_id
+     WHERE ${activeIn("e", month.firstDay().toString(), month.lastDay().toString())}`;
+  if (!corrections) return regular;
+  const first = corrections.firstMonth.firstDay().toString();
+  const last = corrections.lastMonth.firstDay().toString();
+  return Prisma.sql`
+    ${regular}
+    UNION ALL
+    SELECT DISTINCT candidate.employment_id, candidate.month, 'ADJUSTMENT'::invoice_line_kind
+      FROM (
+        SELECT e.id AS employment_id, m.month::date AS month
+          FROM (${chunk}) c
+          JOIN employments e ON e.establishment_id = c.establishment_id
+          JOIN (${changedSubscribers(corrections.since)}) changed ON changed.subscriber_id = e.subscriber_id
+          JOIN generate_series(${first}::date, ${last}::date, interval '1 month') m(month)
+            ON e.start_date <= (m.month + interval '1 month' - interval '1 day')::date
+           AND (e.end_date IS NULL OR e.end_date >= m.month::date)
+        UNION
+        SELECT l.employment_id, l.contribution_month
+          FROM (${chunk}) c
+          JOIN employments e ON e.establishment_id = c.establishment_id
+          JOIN (${changedSubscribers(corrections.since)}) changed ON changed.subscriber_id = e.subscriber_id
+          JOIN invoice_lines l ON l.employment_id = e.id
+         WHERE l.contribution_month BETWEEN ${first}::date AND ${last}::date
+      ) candidate`;
+}
+
+export type IssuedInvoice = {
+  id: string;
+  number: string;
+  establishmentId: string;
+  amounts: ComponentAmounts;
+  total: Money;
+  contributionLineCount: number;
+  adjustmentLineCount: number;
+};
+
+type RawIssuedInvoice = Record<string, string | number> & {
+  id: string;
+  number: string;
+  establishmentId: string;
+  contributionLineCount: number;
+  adjustmentLineCount: number;
+};
+
+/**
+ * Issues the invoices of one chunk in one statement: computes the lines, inserts one invoice
+ * per establishment that has any, and its lines. `invoiceIds` holds an id for each of the
+ * chunk's establishments; an establishment with nothing to bill leaves its id unused.
+ */
+export async function issueChunkInvoices(
+  tx: Tx,
+  input: {
+    runId: string;
+    chunkNumber: number;
+    month: ContributionMonth;
+    issueDate: BusinessDate;
+    dueDate: BusinessDate;
+    now: Date;
+    corrections: CorrectionWindow | undefined;
+    invoiceIds: ReadonlyMap<string, string>;
+  },
+): Promise<IssuedInvoice[]> {
+  const establishmentIds = [...input.invoiceIds.keys()];
+  const invoiceIds = establishmentIds.map((id) => input.invoiceIds.get(id) as string);
+  const columns = Prisma.raw(amountColumns.join(", "));
+  const sums = Prisma.raw(amountColumns.map((column) => `sum(${column}) AS ${column}`).join(", "));
+  const rows = await tx.$queryRaw<RawIssuedInvoice[]>`
+    WITH ${computedLines(chunkPairs(input.runId, input.chunkNumber, input.month, input.corrections))},
+    numbered AS (
+      SELECT computed_lines.*,
+             row_number() OVER (PARTITION BY establishment_id
+                                ORDER BY kind, month, identifier_number, employment_id)::int AS line_number
+        FROM computed_lines
+    ),
+    totals AS (
+      SELECT establishment_id, ${sums},
+             sum(CASE WHEN kind = 'ADJUSTMENT'
+                      THEN ${Prisma.raw(amountColumns.join(" + "))} ELSE 0 END) AS adjustment_total,
+             count(*) FILTER (WHERE kind = 'CONTRIBUTION')::int AS contribution_line_count,
+             count(*) FILTER (WHERE kind = 'ADJUSTMENT')::int AS adjustment_line_count
+        FROM computed_lines GROUP BY establishment_id
+    ),
+    ids AS (SELECT * FROM unnest(${establishmentIds}::text[], ${invoiceIds}::text[]) AS t(establishment_id, invoice_id)),
+    inserted_invoices AS (
+      INSERT INTO invoices (id, number, establishment_id, contribution_month, billing_run_id, issue_date, due_date,
+                            ${columns}, adjustment_total, total, contribution_line_count, adjustment_line_count,
+                            created_at)
+      SELECT ids.invoice_id,
+             'C-' || ${input.month.toString().replace("-", "")} || '-' || est.registration_number,
+             totals.establishment_id, ${input.month.firstDay().toString()}::date, ${input.runId},
+             ${input.issueDate.toString()}::date, ${input.dueDate.toString()}::date,
+             ${columns}, adjustment_total, ${Prisma.raw(amountColumns.join(" + "))},
+             contribution_line_count, adjustment_line_count, ${input.now}
+        FROM totals
+        JOIN ids ON ids.establishment_id = totals.establishment_id
+        JOIN establishments est ON est.id = totals.establishment_id
+       ORDER BY totals.establishment_id
+      RETURNING id, number, establishment_id, ${columns}, total, contribution_line_count, adjustment_line_count
+    ),
+    inserted_lines AS (
+      INSERT INTO invoice_lines (invoice_id, line_number, kind, contribution_month, employment_id, subscriber_id,
+                                 identifier_number, subscriber_name, population, days_in_service, contributory_wage,
+                                 chargeable_wage, ${columns})
+      SELECT i.id, n.line_number, n.kind, n.month, n.employment_id, n.subscriber_id, n.identifier_number,
+             n.subscriber_name, n.population, n.days_in_service, n.contributory_wage, n.chargeable_wage,
+             ${Prisma.raw(amountColumns.map((column) => `n.${column}`).join(", "))}
+        FROM numbered n JOIN inserted_invoices i ON i.establishment_id = n.establishment_id
+    )
+    SELECT id, number, establishment_id AS "establishmentId",
+           ${Prisma.raw(amountColumns.map((column) => `${column}::text AS ${column}`).join(", "))},
+           total::text AS total, contribution_line_count AS "contributionLineCount",
+           adjustment_line_count AS "adjustmentLineCount"
+      FROM inserted_invoices`;
+  return rows.map((row) => ({
+    id: row.id,
+    number: row.number,
+    establishmentId: row.establishmentId,
+    amounts: Object.fromEntries(
+      contributionComponents.map((component) => [component.key, Money.fromDecimal(String(row[snake(component.key)]))]),
+    ) as ComponentAmounts,
+    total: Money.fromDecimal(String(row.total)),
+    contributionLineCount: row.contributionLineCount,
+    adjustmentLineCount: row.adjustmentLineCount,
+  }));
+}
+
+export async function recordChunkIssued(
+  tx: Tx,
+  runId: string,
+  issued: { invoices: number; contributionLines: number; adjustmentLines: number },
+  now: Date,
+) {
+  await tx.$executeRaw`
+    UPDATE billing_runs
+       SET chunks_issued = chunks_issued + 1,
+           invoices_issued = invoices_issued + ${issued.invoices},
+           contribution_lines = contribution_lines + ${issued.contributionLines},
+           adjustment_lines = adjustment_lines + ${issued.adjustmentLines},
+           last_error = NULL, updated_at = ${now}
+     WHERE id = ${runId}`;
+}
+
+export async function recordPlanned(
+  tx: Tx,
+  runId: string,
+  counts: { establishments: number; chunks: number },
+  now: Date,
+) {
+  await tx.$executeRaw`
+    UPDATE billing_runs
+       SET status = 'ISSUING', establishment_count = ${counts.establishments}, chunk_count = ${counts.chunks},
+           planned_at = ${now}, updated_at = ${now}
+     WHERE id = ${runId}`;
+}
+
+export async function recordCompleted(tx: Tx, runId: string, now: Date) {
+  await tx.$executeRaw`
+    UPDATE billing_runs SET status = 'COMPLETED', completed_at = ${now}, updated_at = ${now} WHERE id = ${runId}`;
+}
+
+export async function recordRunError(tx: Tx, runId: string, message: string, now: Date) {
+  await tx.$executeRaw`UPDATE billing_runs SET last_error = ${message}, updated_at = ${now} WHERE id = ${runId}`;
+}
