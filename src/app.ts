@@ -16,6 +16,8 @@ import { exportRoutes } from "./exports/routes.js";
 import { createExportService } from "./exports/service.js";
 import { healthRoutes } from "./health/routes.js";
 import { honourIdempotencyKeys } from "./idempotency/middleware.js";
+import { invoiceRoutes } from "./invoices/routes.js";
+import { createInvoiceService } from "./invoices/service.js";
 import { ledgerRoutes } from "./ledger/routes.js";
 import { createLedgerService } from "./ledger/service.js";
 import type { Clock } from "./shared/clock.js";
@@ -96,6 +98,8 @@ export function createApp(deps: AppDeps) {
       deps.config.uploadLimitBytes,
     ),
   );
+
+  app.route("/", invoiceRoutes(createInvoiceService({ db: deps.db, clock: deps.clock, employers })));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {

@@ -117,3 +117,13 @@ export async function registerEstablishment(context: TestContext, overrides: Rec
   });
   return { ...registered, body, token: (session.body as { token: string }).token };
 }
+
+/** Signs an establishment's admin in again (a moved clock ends sessions); returns the new token. */
+export async function signInEstablishment(
+  context: TestContext,
+  employer: { body: { admin: { email: string; password: string } } },
+): Promise<string> {
+  const session = await requestJson(context.app, "POST", "/v1/auth/establishment/sessions", employer.body.admin);
+  if (session.status !== 201) throw new Error(`sign-in failed: ${JSON.stringify(session.body)}`);
+  return (session.body as { token: string }).token;
+}

@@ -1,0 +1,91 @@
+import { createRoute } from "@hono/zod-openapi";
+import { establishmentActor } from "../employers/middleware.js";
+import { EstablishmentIdParams } from "../employers/schemas.js";
+import { ContributionMonth } from "../shared/contribution-month.js";
+import type { ErrorCode } from "../shared/errors.js";
+import { createRouter, errorResponses, jsonContent, sessionSecurity } from "../shared/http.js";
+import { presentInvoice, presentInvoiceLine, presentLateFine } from "./presentation.js";
+import {
+  InvoiceDetailResponse,
+  InvoiceLinesQuery,
+  InvoiceLinesResponse,
+  InvoiceListQuery,
+  InvoiceListResponse,
+  InvoiceParams,
+} from "./schemas.js";
+import type { InvoiceService } from "./service.js";
+
+const tenantErrors: ErrorCode[] = ["AUTHENTICATION_REQUIRED", "ESTABLISHMENT_NOT_FOUND"];
+
+const listInvoices = createRoute({
+  method: "get",
+  path: "/v1/establishments/{establishmentId}/invoices",
+  tags: ["Invoices"],
+  summary: "The establishment's invoices, latest month first, filtered by month and status (cursor pages)",
+  security: sessionSecurity,
+  request: { params: EstablishmentIdParams, query: InvoiceListQuery },
+  responses: {
+    200: { description: "A page", ...jsonContent(InvoiceListResponse) },
+    ...errorResponses(...tenantErrors),
+  },
+});
+
+const getInvoice = createRoute({
+  method: "get",
+  path: "/v1/establishments/{establishmentId}/invoices/{invoiceId}",
+  tags: ["Invoices"],
+  summary: "One invoice: totals, per-branch summary, settlement and late fines",
+  security: sessionSecurity,
+  request: { params: InvoiceParams },
+  responses: {
+    200: { description: "Invoice", ...jsonContent(InvoiceDetailResponse) },
+    ...errorResponses(...tenantErrors, "INVOICE_NOT_FOUND"),
+  },
+});
+
+const invoiceLines = createRoute({
+  method: "get",
+  path: "/v1/establishments/{establishmentId}/invoices/{invoiceId}/lines",
+  tags: ["Invoices"],
+  summary: "An invoice's lines, one per employee and month, a page at a time",
+  security: sessionSecurity,
+  request: { params: InvoiceParams, query: InvoiceLinesQuery },
+  responses: {
+    200: { description: "A page of lines", ...jsonContent(InvoiceLinesResponse) },
+    ...errorResponses(...tenantErrors, "INVOICE_NOT_FOUND"),
+  },
+});
+
+export function invoiceRoutes(invoices: InvoiceService) {
+  return createRouter()
+    .openapi(listInvoices, async (c) => {
+      const { establishmentId } = c.req.valid("param");
+      const query = c.req.valid("query");
+      const page = await invoices.listInvoices(establishmentActor(c.get("actor")), establishmentId, {
+        month: query.month ? ContributionMonth.parse(query.month) : undefined,
+        status: query.status,
+        cursor: query.cursor,
+        limit: query.limit,
+      });
+      return c.json({ invoices: page.items.map(presentInvoice), nextCursor: page.nextCursor }, 200);
+    })
+    .openapi(getInvoice, async (c) => {
+      const { establishmentId, invoiceId } = c.req.valid("param");
+      const { invoice, fines } = await invoices.getInvoice(
+        establishmentActor(c.get("actor")),
+        establishmentId,
+        invoiceId,
+      );
+      return c.json({ ...presentInvoice(invoice), fines: fines.map(presentLateFine) }, 200);
+    })
+    .openapi(invoiceLines, async (c) => {
+      const { establishmentId, invoiceId } = c.req.valid("param");
+      const page = await invoices.invoiceLines(
+        establishmentActor(c.get("actor")),
+        establishmentId,
+        invoiceId,
+        c.req.valid("query"),
+      );
+      return c.json({ lines: page.items.map(presentInvoiceLine), nextCursor: page.nextCursor }, 200);
+    });
+}

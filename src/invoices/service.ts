@@ -1,0 +1,69 @@
+import type { EstablishmentActor } from "../auth/actor.js";
+import type { EmployerService } from "../employers/service.js";
+import { BusinessDate } from "../shared/business-date.js";
+import type { Clock } from "../shared/clock.js";
+import type { ContributionMonth } from "../shared/contribution-month.js";
+import type { PrismaClient } from "../shared/db/database.js";
+import { AppError } from "../shared/errors.js";
+import { findInvoice, finesOfInvoice, type InvoiceStatus, invoiceLinesPage, listInvoices } from "./repository.js";
+
+export const invoicePageSizeMax = 100;
+export const invoiceLinePageSizeMax = 1_000;
+
+export function createInvoiceService(deps: { db: PrismaClient; clock: Clock; employers: EmployerService }) {
+  const { db, clock, employers } = deps;
+  const today = () => BusinessDate.fromInstant(clock.now());
+
+  async function invoiceOf(actor: EstablishmentActor, establishmentId: string, invoiceId: string) {
+    await employers.establishmentOf(actor, establishmentId);
+    const invoice = await findInvoice(db, establishmentId, invoiceId, today());
+    if (!invoice) throw new AppError("INVOICE_NOT_FOUND", `no invoice ${invoiceId} for this establishment`);
+    return invoice;
+  }
+
+  return {
+    async listInvoices(
+      actor: EstablishmentActor,
+      establishmentId: string,
+      query: {
+        month?: ContributionMonth | undefined;
+        status?: InvoiceStatus | undefined;
+        cursor?: string | undefined;
+        limit: number;
+      },
+    ) {
+      await employers.establishmentOf(actor, establishmentId);
+      const limit = Math.min(query.limit, invoicePageSizeMax);
+      const rows = await listInvoices(db, {
+        establishmentId,
+        today: today(),
+        month: query.month,
+        status: query.status,
+        afterInvoiceId: query.cursor,
+        limit: limit + 1,
+      });
+      const items = rows.slice(0, limit);
+      return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+    },
+
+    async getInvoice(actor: EstablishmentActor, establishmentId: string, invoiceId: string) {
+      const invoice = await invoiceOf(actor, establishmentId, invoiceId);
+      return { invoice, fines: await finesOfInvoice(db, invoice.id) };
+    },
+
+    async invoiceLines(
+      actor: EstablishmentActor,
+      establishmentId: string,
+      invoiceId: string,
+      query: { cursor?: number | undefined; limit: number },
+    ) {
+      const invoice = await invoiceOf(actor, establishmentId, invoiceId);
+      const limit = Math.min(query.limit, invoiceLinePageSizeMax);
+      const rows = await invoiceLinesPage(db, invoice.id, query.cursor ?? 0, limit + 1);
+      const items = rows.slice(0, limit);
+      return { invoice, items, nextCursor: rows.length > limit ? (items.at(-1)?.lineNumber ?? null) : null };
+    },
+  };
+}
+
+export type InvoiceService = ReturnType<typeof createInvoiceService>;
