@@ -377,9 +377,7 @@ export async function issueChunkInvoices(
     id: row.id,
     number: row.number,
     establishmentId: row.establishmentId,
-    amounts: Object.fromEntries(
-      contributionComponents.map((component) => [component.key, Money.fromDecimal(String(row[snake(component.key)]))]),
-    ) as ComponentAmounts,
+    amounts: amountsOf(row),
     total: Money.fromDecimal(String(row.total)),
     contributionLineCount: row.contributionLineCount,
     adjustmentLineCount: row.adjustmentLineCount,
@@ -422,4 +420,47 @@ export async function recordCompleted(tx: Tx, runId: string, now: Date) {
 
 export async function recordRunError(tx: Tx, runId: string, message: string, now: Date) {
   await tx.$executeRaw`UPDATE billing_runs SET last_error = ${message}, updated_at = ${now} WHERE id = ${runId}`;
+}
+
+export type ComputedLine = {
+  employmentId: string;
+  daysInService: number;
+  contributoryWage: Money;
+  chargeableWage: Money;
+  amounts: ComponentAmounts;
+};
+
+/**
+ * The month's contribution lines for some establishments, computed by the run's SQL and not
+ * written anywhere: what their invoice would hold if the month were billed now.
+ */
+export async function computeContributionLines(
+  tx: Tx,
+  month: ContributionMonth,
+  establishmentIds: readonly string[],
+): Promise<ComputedLine[]> {
+  const pairs = Prisma.sql`
+    SELECT e.id AS employment_id, ${month.firstDay().toString()}::date AS month, 'CONTRIBUTION'::invoice_line_kind AS kind
+      FROM employments e
+     WHERE e.establishment_id = ANY(${[...establishmentIds]}::text[])
+       AND ${activeIn("e", month.firstDay().toString(), month.lastDay().toString())}`;
+  const rows = await tx.$queryRaw<Record<string, string | number>[]>`
+    WITH ${computedLines(pairs)}
+    SELECT employment_id AS "employmentId", days_in_service AS "daysInService",
+           contributory_wage::text AS "contributoryWage", chargeable_wage::text AS "chargeableWage",
+           ${Prisma.raw(amountColumns.map((column) => `${column}::text AS ${column}`).join(", "))}
+      FROM computed_lines ORDER BY employment_id`;
+  return rows.map((row) => ({
+    employmentId: String(row.employmentId),
+    daysInService: Number(row.daysInService),
+    contributoryWage: Money.fromDecimal(String(row.contributoryWage)),
+    chargeableWage: Money.fromDecimal(String(row.chargeableWage)),
+    amounts: amountsOf(row),
+  }));
+}
+
+function amountsOf(row: Record<string, string | number>): ComponentAmounts {
+  return Object.fromEntries(
+    contributionComponents.map((component) => [component.key, Money.fromDecimal(String(row[snake(component.key)]))]),
+  ) as ComponentAmounts;
 }
