@@ -88,7 +88,7 @@ async function insertScenario(month: ContributionMonth, subscribers: SubscriberS
     for (const spec of subscriber.employments) {
       const start = first.plusDays(spec.startOffset);
       const proposedEnd = spec.endOffset === null ? null : first.plusDays(spec.endOffset);
-      const end = proposedEnd && proposedEnd.isBefore(start) ? start : proposedEnd;
+      const end = proposedEnd?.isBefore(start) ? start : proposedEnd;
       const employmentId = newId("emp");
       await database.prisma.employment.create({
         data: {
@@ -146,7 +146,7 @@ describe("the billing SQL agrees with calculateContributions", () => {
           const first = month.firstDay();
           const last = month.lastDay();
           const inForce = employments.flatMap((employment) => {
-            if (employment.start.isAfter(last) || (employment.end && employment.end.isBefore(first))) return [];
+            if (employment.start.isAfter(last) || employment.end?.isBefore(first)) return [];
             const wage = employment.wages
               .filter((candidate) => !candidate.month.isAfter(month))
               .sort(
@@ -157,7 +157,7 @@ describe("the billing SQL agrees with calculateContributions", () => {
               )[0];
             if (!wage) return [];
             const from = employment.start.isAfter(first) ? employment.start : first;
-            const to = employment.end && employment.end.isBefore(last) ? employment.end : last;
+            const to = employment.end?.isBefore(last) ? employment.end : last;
             const components = {
               basic: Money.fromHalalas(wage.basic),
               housing: Money.fromHalalas(wage.housing),
