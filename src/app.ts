@@ -14,6 +14,8 @@ import { employerRoutes } from "./employers/routes.js";
 import { createEmployerService } from "./employers/service.js";
 import { exportRoutes } from "./exports/routes.js";
 import { createExportService } from "./exports/service.js";
+import { fineRoutes } from "./fines/routes.js";
+import { createFineService } from "./fines/service.js";
 import { healthRoutes } from "./health/routes.js";
 import { honourIdempotencyKeys } from "./idempotency/middleware.js";
 import { invoiceRoutes } from "./invoices/routes.js";
@@ -89,6 +91,7 @@ export function createApp(deps: AppDeps) {
     chunkLines: deps.config.billing.chunkLines,
   });
   app.route("/", billingRoutes({ billing, auth }));
+  app.route("/", fineRoutes({ fines: createFineService({ db: deps.db, clock: deps.clock }), auth }));
   app.route("/", employerRoutes(employers));
   app.route(
     "/",

@@ -41,7 +41,7 @@ async function startService(): Promise<void> {
     openSnapshot: database.openSnapshot,
   });
 
-  const jobs = scheduleJobs({ db: database.prisma, clock: systemClock, logger });
+  const jobs = scheduleJobs({ db: database.prisma, clock: systemClock, logger, config });
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (address) => {
     const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;

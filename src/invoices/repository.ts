@@ -136,7 +136,7 @@ export type LateFineRow = {
   unpaidBase: string;
   amount: string;
   assessedOn: Date;
-  journalEntryId: string;
+  journalEntryId: string | null;
   waivedAt: Date | null;
   waivedBy: string | null;
   waiverReason: string | null;

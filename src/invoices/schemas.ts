@@ -44,7 +44,7 @@ export const LateFineResponse = z
     unpaidBase: MoneyString,
     amount: MoneyString,
     assessedOn: z.string(),
-    journalEntryId: z.string(),
+    journalEntryId: z.string().nullable(),
     waived: z.object({ at: z.string(), by: z.string(), reason: z.string() }).nullable(),
   })
   .openapi("LateFine");

@@ -1,5 +1,8 @@
 import cron from "node-cron";
 import { createSessionStore } from "../auth/sessions.js";
+import { createBillingService } from "../billing/service.js";
+import type { Config } from "../config.js";
+import { createFineService } from "../fines/service.js";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/service.js";
 import { AGENCY_TIME_ZONE } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
@@ -7,27 +10,44 @@ import type { PrismaClient } from "../shared/db/database.js";
 import type { Logger } from "../shared/logger.js";
 
 /**
- * Maps times to service calls, nothing more (times in Asia/Riyadh). Billing runs and late-fine
- * assessment join this list with the billing issue.
+ * Maps times to service calls, nothing more (times in Asia/Riyadh). Every job is safe to run
+ * twice or in several processes at once: billing runs and fine assessments are exactly-once
+ * in the database, not in the scheduler.
  */
-export function scheduleJobs(deps: { db: PrismaClient; clock: Clock; logger: Logger }): { stop(): void } {
+export function scheduleJobs(deps: { db: PrismaClient; clock: Clock; logger: Logger; config: Config }): {
+  stop(): void;
+} {
+  const { logger } = deps;
+  const billing = createBillingService({ ...deps, chunkLines: deps.config.billing.chunkLines });
+  const fines = createFineService(deps);
+  const job = (name: string, expression: string, work: () => Promise<unknown>) =>
+    cron.schedule(
+      expression,
+      async () => {
+        try {
+          logger.info({ job: name, result: await work() }, "job finished");
+        } catch (error) {
+          logger.error({ job: name, err: error }, "job failed");
+        }
+      },
+      { timezone: AGENCY_TIME_ZONE, name, noOverlap: true },
+    );
+
+  // A run a crash interrupted continues from its last committed chunk.
+  billing
+    .resumeUnfinishedRuns()
+    .catch((error: unknown) => logger.error({ err: error }, "could not resume billing runs"));
+
   const tasks = [
-    cron.schedule(
-      "30 3 * * *",
-      async () => {
-        const purged = await purgeExpiredIdempotencyKeys(deps);
-        deps.logger.info({ job: "purge-idempotency-keys", purged }, "job finished");
-      },
-      { timezone: AGENCY_TIME_ZONE, name: "purge-idempotency-keys", noOverlap: true },
+    job("bill-months-due", deps.config.billing.runCron, async () =>
+      (await billing.billMonthsDue()).map((run) => ({ month: run.month.toString(), invoices: run.invoicesIssued })),
     ),
-    cron.schedule(
-      "40 3 * * *",
-      async () => {
-        const purged = await createSessionStore(deps).purgeEnded();
-        deps.logger.info({ job: "purge-ended-sessions", purged }, "job finished");
-      },
-      { timezone: AGENCY_TIME_ZONE, name: "purge-ended-sessions", noOverlap: true },
-    ),
+    job("assess-late-fines", deps.config.billing.lateFineCron, async () => {
+      const result = await fines.assessLateFines();
+      return { ...result, amount: result.amount.toString() };
+    }),
+    job("purge-idempotency-keys", "30 3 * * *", () => purgeExpiredIdempotencyKeys(deps)),
+    job("purge-ended-sessions", "40 3 * * *", () => createSessionStore(deps).purgeEnded()),
   ];
   return {
     stop() {

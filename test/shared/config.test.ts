@@ -11,6 +11,7 @@ describe("loadConfig", () => {
       bodyLimitBytes: 1_048_576,
       uploadLimitBytes: 67_108_864,
       bootstrapAdmin: undefined,
+      billing: { chunkLines: 50_000, runCron: "0 2 1 * *", lateFineCron: "30 0 * * *" },
     });
   });
 
@@ -32,6 +33,13 @@ describe("loadConfig", () => {
         "PORT",
       ]);
     }
+  });
+
+  it("takes other billing schedules, and refuses a bad cron expression", () => {
+    expect(loadConfig({ BILLING_RUN_CRON: "0 4 2 * *" }).billing.runCron).toBe("0 4 2 * *");
+    expect(() => loadConfig({ BILLING_RUN_CRON: "every month", LATE_FINE_CRON: "61 * * * *" })).toThrow(
+      /BILLING_RUN_CRON.*LATE_FINE_CRON/,
+    );
   });
 
   it("is frozen", () => {

@@ -143,7 +143,7 @@ CREATE TABLE "late_fines" (
     "unpaid_base" DECIMAL(18,2) NOT NULL,
     "amount" DECIMAL(18,2) NOT NULL,
     "assessed_on" DATE NOT NULL,
-    "journal_entry_id" TEXT NOT NULL,
+    "journal_entry_id" TEXT,
     "waived_at" TIMESTAMPTZ(6),
     "waived_by" TEXT,
     "waiver_reason" TEXT,
@@ -285,9 +285,11 @@ ALTER TABLE "invoice_lines" ADD CONSTRAINT "invoice_lines_month_first_day" CHECK
 ALTER TABLE "invoice_lines" ADD CONSTRAINT "invoice_lines_days" CHECK ("days_in_service" BETWEEN 0 AND 31);
 ALTER TABLE "invoice_settlements" ADD CONSTRAINT "invoice_settlements_positive" CHECK ("amount" > 0);
 ALTER TABLE "late_fines" ADD CONSTRAINT "late_fines_amounts" CHECK ("amount" >= 0 AND "unpaid_base" > 0);
+ALTER TABLE "late_fines" ADD CONSTRAINT "late_fines_posted_when_positive"
+  CHECK (("amount" > 0) = ("journal_entry_id" IS NOT NULL));
 ALTER TABLE "late_fines" ADD CONSTRAINT "late_fines_waiver_complete"
   CHECK (("waived_at" IS NULL) = ("waived_by" IS NULL) AND ("waived_at" IS NULL) = ("waiver_reason" IS NULL)
-         AND ("waived_at" IS NULL) = ("waiver_entry_id" IS NULL));
+         AND ("waiver_entry_id" IS NULL OR "waived_at" IS NOT NULL));
 ALTER TABLE "billing_runs" ADD CONSTRAINT "billing_runs_month_first_day" CHECK (extract(day FROM "month") = 1);
 
 -- The rates of ../shared/domain/contributions.md §2 and the wage limits of §3, as rate sets.

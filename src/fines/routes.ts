@@ -1,0 +1,111 @@
+import { createRoute } from "@hono/zod-openapi";
+import { requireStaff, staffActor } from "../auth/middleware.js";
+import type { AuthService } from "../auth/service.js";
+import type { LateFine } from "../generated/prisma/client.js";
+import { BusinessDate } from "../shared/business-date.js";
+import { createRouter, errorResponses, jsonContent, sessionSecurity } from "../shared/http.js";
+import { Money } from "../shared/money.js";
+import {
+  AssessmentResponse,
+  FineListQuery,
+  FineListResponse,
+  FineParams,
+  StaffLateFineResponse,
+  WaiveFineBody,
+} from "./schemas.js";
+import type { FineService } from "./service.js";
+
+const listFines = createRoute({
+  method: "get",
+  path: "/v1/late-fines",
+  tags: ["Late fines"],
+  summary: "Late-payment fines, by establishment or invoice",
+  security: sessionSecurity,
+  request: { query: FineListQuery },
+  responses: {
+    200: { description: "Fines, latest period first", ...jsonContent(FineListResponse) },
+    ...errorResponses("AUTHENTICATION_REQUIRED", "ROLE_NOT_PERMITTED"),
+  },
+});
+
+const assessFines = createRoute({
+  method: "post",
+  path: "/v1/late-fines/assessments",
+  tags: ["Late fines"],
+  summary: "Assess the fine periods that have begun, now (the daily job does the same)",
+  security: sessionSecurity,
+  responses: {
+    200: { description: "What was assessed", ...jsonContent(AssessmentResponse) },
+    ...errorResponses("AUTHENTICATION_REQUIRED", "ROLE_NOT_PERMITTED"),
+  },
+});
+
+const waiveFine = createRoute({
+  method: "post",
+  path: "/v1/late-fines/{fineId}/waive",
+  tags: ["Late fines"],
+  summary: "Waive a fine: its posting is reversed, and who waived it and why is kept",
+  security: sessionSecurity,
+  request: { params: FineParams, body: { required: true, ...jsonContent(WaiveFineBody) } },
+  responses: {
+    200: { description: "Waived", ...jsonContent(StaffLateFineResponse) },
+    ...errorResponses(
+      "AUTHENTICATION_REQUIRED",
+      "ROLE_NOT_PERMITTED",
+      "LATE_FINE_NOT_FOUND",
+      "LATE_FINE_ALREADY_WAIVED",
+    ),
+  },
+});
+
+const day = (value: Date) => BusinessDate.fromDateColumn(value).toString();
+
+function toFineResponse(fine: LateFine) {
+  return {
+    id: fine.id,
+    invoiceId: fine.invoiceId,
+    establishmentId: fine.establishmentId,
+    periodNumber: fine.periodNumber,
+    periodStart: day(fine.periodStart),
+    periodEnd: day(fine.periodEnd),
+    unpaidBase: Money.fromDecimal(fine.unpaidBase).toString(),
+    amount: Money.fromDecimal(fine.amount).toString(),
+    assessedOn: day(fine.assessedOn),
+    journalEntryId: fine.journalEntryId,
+    waived:
+      fine.waivedAt && fine.waivedBy && fine.waiverReason
+        ? {
+            at: fine.waivedAt.toISOString(),
+            by: fine.waivedBy,
+            reason: fine.waiverReason,
+            reversalEntryId: fine.waiverEntryId,
+          }
+        : null,
+  };
+}
+
+export function fineRoutes(deps: { fines: FineService; auth: AuthService }) {
+  const { fines, auth } = deps;
+  const app = createRouter();
+  const readers = requireStaff(auth, ["ACCOUNTANT", "AGENCY_ADMIN"]);
+  const admins = requireStaff(auth, ["AGENCY_ADMIN"]);
+  for (const path of ["/v1/late-fines", "/v1/late-fines/*"]) {
+    app.use(path, async (c, next) => (c.req.method === "GET" ? readers(c, next) : admins(c, next)));
+  }
+  return app
+    .openapi(listFines, async (c) =>
+      c.json({ fines: (await fines.listFines(c.req.valid("query"))).map(toFineResponse) }, 200),
+    )
+    .openapi(assessFines, async (c) => {
+      const result = await fines.assessLateFines();
+      return c.json({ ...result, amount: result.amount.toString() }, 200);
+    })
+    .openapi(waiveFine, async (c) => {
+      const fine = await fines.waiveFine(
+        staffActor(c.get("actor")),
+        c.req.valid("param").fineId,
+        c.req.valid("json").reason,
+      );
+      return c.json(toFineResponse(fine), 200);
+    });
+}

@@ -1,0 +1,149 @@
+import type { StaffActor } from "../auth/actor.js";
+import { credit, debit, type JournalEntryDraft } from "../ledger/journal-entry.js";
+import { postJournalEntries, reverseJournalEntry } from "../ledger/service.js";
+import { BusinessDate } from "../shared/business-date.js";
+import type { Clock } from "../shared/clock.js";
+import type { PrismaClient } from "../shared/db/database.js";
+import { AppError } from "../shared/errors.js";
+import { newId } from "../shared/ids.js";
+import { Money } from "../shared/money.js";
+import { periodsToAssess } from "./late-fine.js";
+import {
+  assessedFinesOf,
+  findFine,
+  listFines,
+  lockFineAssessment,
+  overdueInvoices,
+  settlementsOf,
+} from "./repository.js";
+
+/** Invoices per assessment transaction. */
+const assessmentBatchSize = 1_000;
+
+/**
+ * Late-payment fines (billing-cycle.md §3.1). The daily job assesses every fine period that has
+ * begun, once (a unique period per invoice, and an idempotent journal entry), as its own record
+ * and its own entry: receivable fines against fine income, never mixed into contribution lines.
+ *
+ * Fines run from the due date of the invoice that bills an amount. For adjustment lines that
+ * correct an earlier month, the notes (§6) suggest the original month's due date as a policy
+ * switch; Ishtirak takes the switch's other position (a voluntary correction is not fined for
+ * the past), documented in docs/billing.md.
+ */
+export function createFineService(deps: { db: PrismaClient; clock: Clock }) {
+  const { db, clock } = deps;
+  const today = () => BusinessDate.fromInstant(clock.now());
+
+  return {
+    async assessLateFines(): Promise<{ invoicesExamined: number; finesAssessed: number; amount: Money }> {
+      const assessedOn = today();
+      let afterId = "";
+      let invoicesExamined = 0;
+      let finesAssessed = 0;
+      let amount = Money.zero;
+      for (;;) {
+        const batch = await db.$transaction(
+          async (tx) => {
+            await lockFineAssessment(tx);
+            const invoices = await overdueInvoices(tx, assessedOn, afterId, assessmentBatchSize);
+            if (invoices.length === 0) return undefined;
+            const ids = invoices.map((invoice) => invoice.id);
+            const settlements = await settlementsOf(tx, ids);
+            const assessed = await assessedFinesOf(tx, ids);
+            const fines = invoices.flatMap((invoice) =>
+              periodsToAssess({
+                contributions: Money.fromDecimal(invoice.total),
+                dueDate: BusinessDate.fromDateColumn(invoice.dueDate),
+                settlements: settlements
+                  .filter((settlement) => settlement.invoiceId === invoice.id)
+                  .map((settlement) => ({
+                    amount: Money.fromDecimal(settlement.amount),
+                    settledOn: BusinessDate.fromDateColumn(settlement.settledOn),
+                  })),
+                assessed: assessed
+                  .filter((fine) => fine.invoiceId === invoice.id)
+                  .map((fine) => ({
+                    unpaidBase: Money.fromDecimal(fine.unpaidBase),
+                    amount: Money.fromDecimal(fine.amount),
+                  })),
+                today: assessedOn,
+              }).map((fine) => ({ ...fine, invoice })),
+            );
+            const drafts: JournalEntryDraft[] = fines
+              .filter((fine) => fine.amount.isPositive())
+              .map((fine) => ({
+                idempotencyKey: `fine:${fine.invoice.id}:${fine.period.number}`,
+                sourceType: "FINE",
+                sourceId: `${fine.invoice.id}:${fine.period.number}`,
+                entryCode: "LATE_FINE_ASSESSED",
+                description: `Late-payment fine, period ${fine.period.number}, invoice ${fine.invoice.number}`,
+                effectiveDate: assessedOn,
+                lines: [
+                  debit("RECEIVABLE_FINES", fine.amount, fine.invoice.establishmentId),
+                  credit("FINES_INCOME", fine.amount),
+                ],
+              }));
+            const posted = await postJournalEntries(tx, drafts);
+            const entryByKey = new Map(drafts.map((draft, index) => [draft.idempotencyKey, posted[index]?.entryId]));
+            const now = clock.now();
+            await tx.lateFine.createMany({
+              data: fines.map((fine) => ({
+                id: newId("fine"),
+                invoiceId: fine.invoice.id,
+                establishmentId: fine.invoice.establishmentId,
+                periodNumber: fine.period.number,
+                periodStart: fine.period.start.toDateColumn(),
+                periodEnd: fine.period.end.toDateColumn(),
+                unpaidBase: fine.unpaidBase.toString(),
+                amount: fine.amount.toString(),
+                assessedOn: assessedOn.toDateColumn(),
+                // A period whose rounded share is zero still counts as assessed; it has no entry.
+                journalEntryId: entryByKey.get(`fine:${fine.invoice.id}:${fine.period.number}`) ?? null,
+                createdAt: now,
+              })),
+            });
+            return { invoices, fines };
+          },
+          { timeout: 5 * 60 * 1000, maxWait: 60_000 },
+        );
+        if (!batch) break;
+        invoicesExamined += batch.invoices.length;
+        finesAssessed += batch.fines.length;
+        amount = amount.plus(Money.sum(batch.fines.map((fine) => fine.amount)));
+        afterId = batch.invoices.at(-1)?.id ?? afterId;
+      }
+      return { invoicesExamined, finesAssessed, amount };
+    },
+
+    /** Reverses the fine's posting and records who waived it and why; a fine is waived once. */
+    async waiveFine(actor: StaffActor, fineId: string, reason: string) {
+      const waivedOn = today();
+      await db.$transaction(async (tx) => {
+        const fine = await findFine(tx, fineId, true);
+        if (!fine) throw new AppError("LATE_FINE_NOT_FOUND", `no late fine ${fineId}`);
+        if (fine.waivedAt) throw new AppError("LATE_FINE_ALREADY_WAIVED", `late fine ${fineId} was waived already`);
+        const reversal = fine.journalEntryId
+          ? await reverseJournalEntry(tx, fine.journalEntryId, {
+              effectiveDate: waivedOn,
+              reason: `Fine waived by staff:${actor.staffUserId}: ${reason}`,
+            })
+          : undefined;
+        await tx.lateFine.update({
+          where: { id: fineId },
+          data: {
+            waivedAt: clock.now(),
+            waivedBy: `staff:${actor.staffUserId}`,
+            waiverReason: reason,
+            waiverEntryId: reversal?.entryId ?? null,
+          },
+        });
+      });
+      return db.lateFine.findUniqueOrThrow({ where: { id: fineId } });
+    },
+
+    listFines: (filter: { establishmentId?: string | undefined; invoiceId?: string | undefined }) =>
+      listFines(db, filter, 500),
+  };
+}
+
+export type FineService = ReturnType<typeof createFineService>;

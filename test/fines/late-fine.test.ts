@@ -1,0 +1,123 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { finePeriod, periodsToAssess, plusMonthsClamped } from "../../src/fines/late-fine.js";
+import { BusinessDate } from "../../src/shared/business-date.js";
+import { Money } from "../../src/shared/money.js";
+
+const day = BusinessDate.parse;
+const sar = Money.sar;
+
+/** The whole fine for a payment history as seen on `today`: every period assessed so far, summed. */
+function fineOn(contributions: string, payments: [string, string][], today: string, dueDate = "2025-04-15") {
+  return periodsToAssess({
+    contributions: sar(contributions),
+    dueDate: day(dueDate),
+    settlements: payments.map(([amount, on]) => ({ amount: sar(amount), settledOn: day(on) })),
+    assessed: [],
+    today: day(today),
+  });
+}
+const total = (periods: ReturnType<typeof fineOn>) => Money.sum(periods.map((period) => period.amount)).toString();
+
+describe("late-payment fines (billing-cycle.md §3.1)", () => {
+  it("March 2025, due 15 April: nothing on the 15th, 2% from the 16th, 4% from 16 May, 6% from 16 June", () => {
+    expect(fineOn("1000.00", [], "2025-04-15")).toEqual([]);
+    expect(total(fineOn("1000.00", [], "2025-04-16"))).toBe("20.00");
+    expect(total(fineOn("1000.00", [], "2025-05-15"))).toBe("20.00");
+    expect(total(fineOn("1000.00", [], "2025-05-16"))).toBe("40.00");
+    expect(total(fineOn("1000.00", [], "2025-06-16"))).toBe("60.00");
+    expect(
+      fineOn("1000.00", [], "2025-06-16").map(({ period }) => [period.start.toString(), period.end.toString()]),
+    ).toEqual([
+      ["2025-04-16", "2025-05-15"],
+      ["2025-05-16", "2025-06-15"],
+      ["2025-06-16", "2025-07-15"],
+    ]);
+  });
+
+  it("paid in full on time or before a period opens: no fine for it", () => {
+    expect(fineOn("1000.00", [["1000.00", "2025-04-15"]], "2025-09-01")).toEqual([]);
+    // Paid on 20 May: periods 1 and 2 had opened with 1,000 unpaid; period 3 opens with nothing.
+    expect(total(fineOn("1000.00", [["1000.00", "2025-05-20"]], "2025-09-01"))).toBe("40.00");
+  });
+
+  it("instalments: 400 on 10 April and 600 on 20 May cost 2% of 600 twice, 24.00", () => {
+    const periods = fineOn(
+      "1000.00",
+      [
+        ["400.00", "2025-04-10"],
+        ["600.00", "2025-05-20"],
+      ],
+      "2025-12-31",
+    );
+    expect(periods.map((period) => period.unpaidBase.toString())).toEqual(["600.00", "600.00"]);
+    expect(total(periods)).toBe("24.00");
+  });
+
+  it("a payment inside a period lowers later periods only", () => {
+    const periods = fineOn("1000.00", [["500.00", "2025-04-20"]], "2025-05-16");
+    expect(periods.map((period) => [period.unpaidBase.toString(), period.amount.toString()])).toEqual([
+      ["1000.00", "20.00"],
+      ["500.00", "10.00"],
+    ]);
+  });
+
+  it("rounds once over the periods: 2% of 0.75 twice is 0.03, not 0.02 + 0.02", () => {
+    const periods = fineOn("0.75", [], "2025-05-16");
+    expect(periods.map((period) => period.amount.toString())).toEqual(["0.02", "0.01"]);
+  });
+
+  it("continues from the periods already assessed, never assessing one twice", () => {
+    const first = fineOn("1000.00", [], "2025-05-16");
+    const later = periodsToAssess({
+      contributions: sar("1000.00"),
+      dueDate: day("2025-04-15"),
+      settlements: [],
+      assessed: first.map(({ unpaidBase, amount }) => ({ unpaidBase, amount })),
+      today: day("2025-06-16"),
+    });
+    expect(later.map(({ period }) => period.number)).toEqual([3]);
+  });
+
+  it("clamps month ends: a due date on 31 January opens periods on the last day of shorter months", () => {
+    expect(plusMonthsClamped(day("2027-01-31"), 1).toString()).toBe("2027-02-28");
+    expect(finePeriod(day("2027-01-31"), 2).start.toString()).toBe("2027-03-01");
+  });
+
+  it("property: the assessed total is 2% of the summed bases rounded once, and never negative", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 1n, max: 100_000_000n }),
+        fc.array(
+          fc.record({
+            halalas: fc.bigInt({ min: 1n, max: 5_000_000n }),
+            dayOffset: fc.integer({ min: -30, max: 400 }),
+          }),
+          {
+            maxLength: 5,
+          },
+        ),
+        fc.integer({ min: 0, max: 500 }),
+        (contributions, payments, daysAfterDue) => {
+          const due = day("2026-12-15");
+          const periods = periodsToAssess({
+            contributions: Money.fromHalalas(contributions),
+            dueDate: due,
+            settlements: payments.map((payment) => ({
+              amount: Money.fromHalalas(payment.halalas),
+              settledOn: due.plusDays(payment.dayOffset),
+            })),
+            assessed: [],
+            today: due.plusDays(daysAfterDue),
+          });
+          const bases = Money.sum(periods.map((period) => period.unpaidBase));
+          expect(Money.sum(periods.map((period) => period.amount)).toHalalas()).toBe(
+            (bases.toHalalas() * 2n + 50n) / 100n,
+          );
+          expect(periods.every((period) => !period.amount.isNegative() && period.unpaidBase.isPositive())).toBe(true);
+          expect(periods.length).toBeLessThanOrEqual(Math.ceil(daysAfterDue / 28));
+        },
+      ),
+    );
+  });
+});
