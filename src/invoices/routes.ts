@@ -1,12 +1,15 @@
+import { Readable } from "node:stream";
 import { createRoute } from "@hono/zod-openapi";
 import { establishmentActor } from "../employers/middleware.js";
 import { EstablishmentIdParams } from "../employers/schemas.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
 import type { ErrorCode } from "../shared/errors.js";
 import { createRouter, errorResponses, jsonContent, sessionSecurity } from "../shared/http.js";
+import { invoiceHtml, invoicePdf } from "./document.js";
 import { presentInvoice, presentInvoiceLine, presentLateFine } from "./presentation.js";
 import {
   InvoiceDetailResponse,
+  InvoiceDocumentQuery,
   InvoiceLinesQuery,
   InvoiceLinesResponse,
   InvoiceListQuery,
@@ -56,6 +59,25 @@ const invoiceLines = createRoute({
   },
 });
 
+const invoiceDocument = createRoute({
+  method: "get",
+  path: "/v1/establishments/{establishmentId}/invoices/{invoiceId}/document",
+  tags: ["Invoices"],
+  summary: "The invoice to print: HTML (default) or PDF, in Arabic and English",
+  security: sessionSecurity,
+  request: { params: InvoiceParams, query: InvoiceDocumentQuery },
+  responses: {
+    200: {
+      description: "The document, streamed",
+      content: {
+        "text/html": { schema: { type: "string" } },
+        "application/pdf": { schema: { type: "string", format: "binary" } },
+      },
+    },
+    ...errorResponses(...tenantErrors, "INVOICE_NOT_FOUND"),
+  },
+});
+
 export function invoiceRoutes(invoices: InvoiceService) {
   return createRouter()
     .openapi(listInvoices, async (c) => {
@@ -87,5 +109,36 @@ export function invoiceRoutes(invoices: InvoiceService) {
         c.req.valid("query"),
       );
       return c.json({ lines: page.items.map(presentInvoiceLine), nextCursor: page.nextCursor }, 200);
+    })
+    .openapi(invoiceDocument, async (c) => {
+      const { establishmentId, invoiceId } = c.req.valid("param");
+      const { establishment, invoice, linePages } = await invoices.invoiceDocument(
+        establishmentActor(c.get("actor")),
+        establishmentId,
+        invoiceId,
+      );
+      if (c.req.valid("query").format === "pdf") {
+        const pdf = invoicePdf(establishment, invoice, linePages);
+        return new Response(Readable.toWeb(pdf) as ReadableStream, {
+          status: 200,
+          headers: {
+            "content-type": "application/pdf",
+            "content-disposition": `inline; filename="${invoice.number}.pdf"`,
+          },
+        });
+      }
+      const encoder = new TextEncoder();
+      const chunks = invoiceHtml(establishment, invoice, linePages);
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const next = await chunks.next();
+          if (next.done) controller.close();
+          else controller.enqueue(encoder.encode(next.value));
+        },
+        async cancel() {
+          await chunks.return(undefined);
+        },
+      });
+      return new Response(body, { status: 200, headers: { "content-type": "text/html; charset=utf-8" } });
     });
 }

@@ -23,6 +23,10 @@ export const InvoiceListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
+export const InvoiceDocumentQuery = z.object({
+  format: z.enum(["html", "pdf"]).default("html"),
+});
+
 export const InvoiceLinesQuery = z.object({
   cursor: z.coerce.number().int().min(0).optional().openapi({ description: "The last line number of the page before" }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),

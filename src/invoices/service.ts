@@ -5,10 +5,13 @@ import type { Clock } from "../shared/clock.js";
 import type { ContributionMonth } from "../shared/contribution-month.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
+import { presentInvoice, presentInvoiceLine } from "./presentation.js";
 import { findInvoice, finesOfInvoice, type InvoiceStatus, invoiceLinesPage, listInvoices } from "./repository.js";
 
 export const invoicePageSizeMax = 100;
 export const invoiceLinePageSizeMax = 1_000;
+/** Lines read per query while a document streams. */
+const documentPageSize = 1_000;
 
 export function createInvoiceService(deps: { db: PrismaClient; clock: Clock; employers: EmployerService }) {
   const { db, clock, employers } = deps;
@@ -49,6 +52,23 @@ export function createInvoiceService(deps: { db: PrismaClient; clock: Clock; emp
     async getInvoice(actor: EstablishmentActor, establishmentId: string, invoiceId: string) {
       const invoice = await invoiceOf(actor, establishmentId, invoiceId);
       return { invoice, fines: await finesOfInvoice(db, invoice.id) };
+    },
+
+    /** What the printable invoice shows; the lines are read a page at a time as it is written. */
+    async invoiceDocument(actor: EstablishmentActor, establishmentId: string, invoiceId: string) {
+      const establishment = await employers.establishmentOf(actor, establishmentId);
+      const invoice = await invoiceOf(actor, establishmentId, invoiceId);
+      async function* linePages(): AsyncGenerator<ReturnType<typeof presentInvoiceLine>[]> {
+        let after = 0;
+        for (;;) {
+          const rows = await invoiceLinesPage(db, invoice.id, after, documentPageSize);
+          if (rows.length > 0) yield rows.map(presentInvoiceLine);
+          const last = rows.at(-1);
+          if (!last || rows.length < documentPageSize) return;
+          after = last.lineNumber;
+        }
+      }
+      return { establishment, invoice: presentInvoice(invoice), linePages: linePages() };
     },
 
     async invoiceLines(
