@@ -1,17 +1,19 @@
+import { benchmarkBilling } from "./billing.bench.js";
 import { benchmarkEmployees } from "./employees.bench.js";
 import { benchmarkLedger } from "./ledger.bench.js";
 import { benchmarkStartup } from "./startup.bench.js";
 import { benchmarkServerUrl, isServerReachable } from "./support.js";
 
 /**
- * npm run bench [-- --only <name>]: prints figures, asserts nothing. Each benchmark runs on
+ * npm run bench [-- --only <name>] [--employments N]: prints figures, asserts nothing. Each benchmark runs on
  * PGlite and, when the server at BENCH_DATABASE_URL (default: the local PostgreSQL) answers,
  * on PostgreSQL in a scratch database it drops afterwards.
  */
-const benchmarks: Record<string, (options: { postgres: boolean }) => Promise<void>> = {
+const benchmarks: Record<string, (options: { postgres: boolean; argv: string[] }) => Promise<void>> = {
   startup: benchmarkStartup,
   ledger: benchmarkLedger,
   employees: benchmarkEmployees,
+  billing: benchmarkBilling,
 };
 
 async function runBenchmarks(argv: string[]): Promise<void> {
@@ -21,7 +23,7 @@ async function runBenchmarks(argv: string[]): Promise<void> {
   if (!postgres) console.log(`PostgreSQL at ${benchmarkServerUrl()} is not reachable: PGlite figures only`);
   for (const [name, run] of Object.entries(benchmarks)) {
     if (only && only !== name) continue;
-    await run({ postgres });
+    await run({ postgres, argv });
   }
 }
 

@@ -1,7 +1,7 @@
 import { Prisma } from "../generated/prisma/client.js";
 import type { BusinessDate } from "../shared/business-date.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
-import type { Tx } from "../shared/db/database.js";
+import type { PrismaClient, Tx } from "../shared/db/database.js";
 import { Money } from "../shared/money.js";
 import { type ComponentAmounts, contributionComponents } from "./rates.js";
 
@@ -128,7 +128,7 @@ export async function planRun(
     INSERT INTO billing_run_establishments (run_id, establishment_id, chunk_number, planned_lines)
     SELECT ${run.id}, establishment_id, (dense_rank() OVER (ORDER BY raw_chunk) - 1)::int, planned::int
       FROM (SELECT establishment_id, planned,
-                   (sum(planned) OVER (ORDER BY establishment_id) - planned) / ${chunkLines}::bigint AS raw_chunk
+                   div(sum(planned) OVER (ORDER BY establishment_id) - planned, ${chunkLines}) AS raw_chunk
               FROM (SELECT establishment_id, count(*) AS planned
                       FROM (SELECT e.establishment_id FROM employments e WHERE ${activeIn("e", first, last)}
                             ${correctionRows}) AS lines
@@ -153,11 +153,13 @@ function snake(key: string): string {
 }
 
 /**
- * The lines of a chunk, computed: `pairs` yields (employment_id, month, kind) rows; the result
- * has one row per pair that bills something, with the amounts owed (CONTRIBUTION) or the
- * difference from everything billed for that employment and month so far (ADJUSTMENT).
+ * Stages a chunk's computation in two temporary tables (dropped at commit), each analysed so
+ * the planner sees their real sizes: `billing_pairs`, the (employment, month, kind) pairs to
+ * bill, and `billing_owed`, what every employment of those subscribers owes in those months.
+ * `pairs` yields (employment_id, month, kind) rows: the month's employments (CONTRIBUTION),
+ * and earlier months that may need correcting (ADJUSTMENT).
  */
-function computedLines(pairs: Prisma.Sql): Prisma.Sql {
+async function stageOwedAmounts(tx: Tx, pairs: Prisma.Sql): Promise<void> {
   const rateColumns = contributionComponents.map(
     (component) =>
       Prisma.sql`max(r.rate) FILTER (WHERE r.branch = ${component.branch}::contribution_branch
@@ -168,30 +170,34 @@ function computedLines(pairs: Prisma.Sql): Prisma.Sql {
       Prisma.sql`div(2 * chargeable * (rate_${Prisma.raw(column)} * 1000000) * days + 1000000 * day_count,
                      2 * 1000000 * day_count) AS ${Prisma.raw(column)}`,
   );
-  const billedSums = amountColumns.map(
-    (column) => Prisma.sql`sum(l.${Prisma.raw(column)}) * 100 AS ${Prisma.raw(column)}`,
-  );
-  const differences = amountColumns.map(
-    (column) =>
-      Prisma.sql`((coalesce(o.${Prisma.raw(column)}, 0) - coalesce(b.${Prisma.raw(column)}, 0)) / 100)::numeric(18,2) AS ${Prisma.raw(column)}`,
-  );
-  const anyDifference = Prisma.join(
-    amountColumns.map(
-      (column) => Prisma.sql`coalesce(o.${Prisma.raw(column)}, 0) <> coalesce(b.${Prisma.raw(column)}, 0)`,
-    ),
-    " OR ",
-  );
-  return Prisma.sql`
-    pairs AS (${pairs}),
-    subjects AS (
-      SELECT DISTINCT e.subscriber_id, s.population, p.month,
-             (p.month + interval '1 month' - interval '1 day')::date AS month_end,
-             extract(day FROM p.month + interval '1 month' - interval '1 day')::int AS day_count
-        FROM pairs p JOIN employments e ON e.id = p.employment_id JOIN subscribers s ON s.id = e.subscriber_id
+  await tx.$executeRawUnsafe("DROP TABLE IF EXISTS billing_pairs, billing_owed");
+  await tx.$executeRawUnsafe(`
+    CREATE TEMP TABLE billing_pairs (
+      establishment_id text NOT NULL, employment_id text NOT NULL, subscriber_id text NOT NULL, month date NOT NULL,
+      kind invoice_line_kind NOT NULL, identifier_number text NOT NULL, subscriber_name text NOT NULL,
+      population population NOT NULL, month_end date NOT NULL, day_count int NOT NULL
+    ) ON COMMIT DROP`);
+  await tx.$executeRaw`
+    INSERT INTO billing_pairs
+    SELECT e.establishment_id, p.employment_id, e.subscriber_id, p.month, p.kind, s.identifier_number, s.name,
+           s.population, (p.month + interval '1 month' - interval '1 day')::date,
+           extract(day FROM p.month + interval '1 month' - interval '1 day')::int
+      FROM (${pairs}) p JOIN employments e ON e.id = p.employment_id JOIN subscribers s ON s.id = e.subscriber_id`;
+  await tx.$executeRawUnsafe("ANALYZE billing_pairs");
+  // Amounts in integer halalas until the lines are written.
+  await tx.$executeRawUnsafe(`
+    CREATE TEMP TABLE billing_owed (
+      employment_id text NOT NULL, month date NOT NULL, days int NOT NULL, contributory numeric NOT NULL,
+      chargeable numeric NOT NULL, ${amountColumns.map((column) => `${column} numeric NOT NULL`).join(", ")}
+    ) ON COMMIT DROP`);
+  await tx.$executeRaw`
+    INSERT INTO billing_owed
+    WITH subjects AS (
+      SELECT DISTINCT subscriber_id, population, month, month_end, day_count FROM billing_pairs
     ),
     terms AS (
       SELECT m.month, l.population, l.floor * 100 AS floor, l.cap * 100 AS cap, ${Prisma.join(rateColumns)}
-        FROM (SELECT DISTINCT month FROM pairs) m
+        FROM (SELECT DISTINCT month FROM subjects) m
         JOIN LATERAL (SELECT max(from_month) AS from_month FROM rate_sets WHERE from_month <= m.month) rs ON true
         JOIN wage_limits l ON l.from_month = rs.from_month
         JOIN contribution_rates r ON r.from_month = rs.from_month AND r.population = l.population
@@ -220,28 +226,47 @@ function computedLines(pairs: Prisma.Sql): Prisma.Sql {
                            2 * sum(contributory * days) OVER subscriber_month)
                   ELSE contributory END AS chargeable
         FROM worked WINDOW subscriber_month AS (PARTITION BY subscriber_id, month)
+    )
+    SELECT employment_id, month, days, contributory, chargeable, ${Prisma.join(amountsOwed)} FROM charged`;
+  await tx.$executeRawUnsafe("ANALYZE billing_owed");
+}
+
+/**
+ * The staged pairs as lines: one row per pair that bills something, with the amounts owed
+ * (CONTRIBUTION) or the difference from everything billed for that employment and month so
+ * far (ADJUSTMENT).
+ */
+function computedLines(): Prisma.Sql {
+  const billedSums = amountColumns.map(
+    (column) => Prisma.sql`sum(l.${Prisma.raw(column)}) * 100 AS ${Prisma.raw(column)}`,
+  );
+  const differences = amountColumns.map(
+    (column) =>
+      Prisma.sql`((coalesce(o.${Prisma.raw(column)}, 0) - coalesce(b.${Prisma.raw(column)}, 0)) / 100)::numeric(18,2) AS ${Prisma.raw(column)}`,
+  );
+  const anyDifference = Prisma.join(
+    amountColumns.map(
+      (column) => Prisma.sql`coalesce(o.${Prisma.raw(column)}, 0) <> coalesce(b.${Prisma.raw(column)}, 0)`,
     ),
-    owed AS (
-      SELECT employment_id, month, days, contributory, chargeable, ${Prisma.join(amountsOwed)} FROM charged
-    ),
+    " OR ",
+  );
+  return Prisma.sql`
     billed AS (
       SELECT l.employment_id, l.contribution_month AS month, ${Prisma.join(billedSums)}
         FROM invoice_lines l
-        JOIN (SELECT DISTINCT employment_id, month FROM pairs WHERE kind = 'ADJUSTMENT') a
+        JOIN (SELECT DISTINCT employment_id, month FROM billing_pairs WHERE kind = 'ADJUSTMENT') a
           ON a.employment_id = l.employment_id AND a.month = l.contribution_month
        GROUP BY l.employment_id, l.contribution_month
     ),
     computed_lines AS (
-      SELECT e.establishment_id, p.kind, p.month, p.employment_id, e.subscriber_id,
-             s.identifier_number, s.name AS subscriber_name, s.population,
+      SELECT p.establishment_id, p.kind, p.month, p.employment_id, p.subscriber_id, p.identifier_number,
+             p.subscriber_name, p.population,
              coalesce(o.days, 0)::smallint AS days_in_service,
              (coalesce(o.contributory, 0) / 100)::numeric(18,2) AS contributory_wage,
              (coalesce(o.chargeable, 0) / 100)::numeric(18,2) AS chargeable_wage,
              ${Prisma.join(differences)}
-        FROM pairs p
-        JOIN employments e ON e.id = p.employment_id
-        JOIN subscribers s ON s.id = e.subscriber_id
-        LEFT JOIN owed o ON o.employment_id = p.employment_id AND o.month = p.month
+        FROM billing_pairs p
+        LEFT JOIN billing_owed o ON o.employment_id = p.employment_id AND o.month = p.month
         LEFT JOIN billed b ON b.employment_id = p.employment_id AND b.month = p.month
        WHERE (p.kind = 'CONTRIBUTION' AND o.employment_id IS NOT NULL)
           OR (p.kind = 'ADJUSTMENT' AND (${anyDifference}))
@@ -326,8 +351,9 @@ export async function issueChunkInvoices(
   const invoiceIds = establishmentIds.map((id) => input.invoiceIds.get(id) as string);
   const columns = Prisma.raw(amountColumns.join(", "));
   const sums = Prisma.raw(amountColumns.map((column) => `sum(${column}) AS ${column}`).join(", "));
+  await stageOwedAmounts(tx, chunkPairs(input.runId, input.chunkNumber, input.month, input.corrections));
   const rows = await tx.$queryRaw<RawIssuedInvoice[]>`
-    WITH ${computedLines(chunkPairs(input.runId, input.chunkNumber, input.month, input.corrections))},
+    WITH ${computedLines()},
     numbered AS (
       SELECT computed_lines.*,
              row_number() OVER (PARTITION BY establishment_id
@@ -435,6 +461,14 @@ export type ComputedLine = {
  * written anywhere: what their invoice would hold if the month were billed now.
  */
 export async function computeContributionLines(
+  db: PrismaClient,
+  month: ContributionMonth,
+  establishmentIds: readonly string[],
+): Promise<ComputedLine[]> {
+  return db.$transaction((tx) => computeContributionLinesIn(tx, month, establishmentIds));
+}
+
+async function computeContributionLinesIn(
   tx: Tx,
   month: ContributionMonth,
   establishmentIds: readonly string[],
@@ -444,8 +478,9 @@ export async function computeContributionLines(
       FROM employments e
      WHERE e.establishment_id = ANY(${[...establishmentIds]}::text[])
        AND ${activeIn("e", month.firstDay().toString(), month.lastDay().toString())}`;
+  await stageOwedAmounts(tx, pairs);
   const rows = await tx.$queryRaw<Record<string, string | number>[]>`
-    WITH ${computedLines(pairs)}
+    WITH ${computedLines()}
     SELECT employment_id AS "employmentId", days_in_service AS "daysInService",
            contributory_wage::text AS "contributoryWage", chargeable_wage::text AS "chargeableWage",
            ${Prisma.raw(amountColumns.map((column) => `${column}::text AS ${column}`).join(", "))}

@@ -1,0 +1,188 @@
+import { createBillingService } from "../src/billing/service.js";
+import { FixedClock } from "../src/shared/clock.js";
+import { ContributionMonth } from "../src/shared/contribution-month.js";
+import { type Database, openPgliteDatabase, openPostgresDatabase } from "../src/shared/db/database.js";
+import { applyPendingMigrations } from "../src/shared/db/migrations.js";
+import { createLogger } from "../src/shared/logger.js";
+import { createScratchDatabase, printFigure, timed } from "./support.js";
+
+/** --employments N (PostgreSQL; PGlite bills a tenth of it). The real agency bills about 13 million a month. */
+function employmentsOption(argv: string[]): number {
+  const index = argv.indexOf("--employments");
+  const value = index >= 0 ? Number(argv[index + 1]) : Number(process.env.BENCH_EMPLOYMENTS ?? 1_000_000);
+  if (!Number.isInteger(value) || value < 1_000) throw new Error("--employments must be an integer of at least 1000");
+  return value;
+}
+
+const MONTH = ContributionMonth.parse("2026-10");
+
+/**
+ * A month's population written set-based: establishments of skewed sizes (the first few with
+ * tens of thousands of employees, most with a handful), 23% Saudis split between the legacy
+ * and the 2024 populations, 2% of subscribers with a second employer, a tenth joining in the
+ * month and some leaving mid-month, 5% with a wage change.
+ */
+async function seedPopulation(database: Database, employments: number) {
+  const establishments = Math.max(Math.floor(employments / 20), 10);
+  const subscribers = employments - Math.floor(employments / 50);
+  const skewed = (index: string) =>
+    `floor(${establishments} * power(((${index}::bigint * 7919) % ${employments})::float8 / ${employments}, 3))::int`;
+  const statements = [
+    `INSERT INTO establishments (id, name_ar, name_en, contact_email, contact_mobile, city, created_at)
+     SELECT 'est_b' || lpad(g::text, 8, '0'), 'منشأة ' || g, 'Establishment ' || g, 'e' || g || '@bench.test',
+            '+966501234567', 'Riyadh', now()
+       FROM generate_series(0, ${establishments - 1}) g`,
+    `INSERT INTO subscribers (id, identifier_kind, identifier_number, nationality, name, date_of_birth,
+                              first_insured_on, population, created_at)
+     SELECT 'sub_b' || lpad(g::text, 9, '0'),
+            (CASE WHEN g % 100 < 23 THEN 'NATIONAL_ID' ELSE 'IQAMA' END)::person_identifier_kind,
+            ((CASE WHEN g % 100 < 23 THEN 1000000000 ELSE 2000000000 END) + g)::text,
+            (CASE WHEN g % 100 < 23 THEN 'SAUDI' ELSE 'OTHER' END)::nationality,
+            'Subscriber ' || g, date '1990-01-01', date '2020-01-01',
+            (CASE WHEN g % 100 < 12 THEN 'SAUDI_LEGACY' WHEN g % 100 < 23 THEN 'SAUDI_NEW_2024'
+                  ELSE 'NON_SAUDI' END)::population, now()
+       FROM generate_series(0, ${subscribers - 1}) g`,
+    `INSERT INTO employments (id, subscriber_id, establishment_id, occupation, start_date, end_date, registered_at,
+                              registered_by)
+     SELECT 'emp_b' || lpad(g::text, 9, '0'),
+            'sub_b' || lpad((CASE WHEN g < ${subscribers} THEN g ELSE (g - ${subscribers}) * 7 % ${subscribers} END)::text, 9, '0'),
+            'est_b' || lpad((CASE WHEN g < ${subscribers} THEN ${skewed("g")}
+                                  ELSE (${skewed(`((g - ${subscribers}) * 7 % ${subscribers})`)} + 1) % ${establishments}
+                             END)::text, 8, '0'),
+            'Worker',
+            CASE WHEN g % 10 = 0 THEN date '2026-10-01' + (g % 28) ELSE date '2026-01-01' + (g % 200) END,
+            CASE WHEN g % 37 = 0 AND g % 10 <> 0 THEN date '2026-10-15' END,
+            now() - interval '60 days', 'bench'
+       FROM generate_series(0, ${employments - 1}) g`,
+    `INSERT INTO wages (id, employment_id, effective_month, basic, housing, other_allowances, housing_in_kind,
+                        is_retroactive_correction, recorded_at, recorded_by)
+     SELECT 'wg_b' || substr(e.id, 6), e.id, date_trunc('month', e.start_date)::date,
+            1500 + (n % 400) * 50, CASE WHEN n % 100 = 0 THEN 0 ELSE (1500 + (n % 400) * 50) / 4 END, 300,
+            n % 100 = 0, false, now() - interval '60 days', 'bench'
+       FROM (SELECT id, start_date, substr(id, 6)::int AS n FROM employments WHERE id LIKE 'emp_b%') e`,
+    `INSERT INTO wages (id, employment_id, effective_month, basic, housing, other_allowances, housing_in_kind,
+                        is_retroactive_correction, recorded_at, recorded_by)
+     SELECT 'wg_c' || substr(e.id, 6), e.id, date '2026-09-01', 60000, 0, 0, false, false,
+            now() - interval '50 days', 'bench'
+       FROM employments e WHERE e.id LIKE 'emp_b%' AND substr(e.id, 6)::int % 20 = 0 AND e.start_date < date '2026-09-01'`,
+    "ANALYZE",
+  ];
+  for (const statement of statements) await database.prisma.$executeRawUnsafe(statement);
+  const [active] = await database.prisma.$queryRawUnsafe<{ lines: number; establishments: number }[]>(
+    `SELECT count(*)::int AS lines, count(DISTINCT establishment_id)::int AS establishments FROM employments
+      WHERE start_date <= date '2026-10-31' AND (end_date IS NULL OR end_date >= date '2026-10-01')`,
+  );
+  const [largest] = await database.prisma.$queryRawUnsafe<{ size: number }[]>(
+    `SELECT count(*)::int AS size FROM employments GROUP BY establishment_id ORDER BY 1 DESC LIMIT 1`,
+  );
+  return { active: active?.lines ?? 0, establishments: active?.establishments ?? 0, largest: largest?.size ?? 0 };
+}
+
+/** The floor the run is compared with: one bare INSERT … SELECT writing as many lines of the same width. */
+async function baselineInsertSelect(database: Database): Promise<number> {
+  await database.prisma.$executeRawUnsafe(`CREATE TABLE bench_baseline_lines (LIKE invoice_lines)`);
+  const { milliseconds } = await timed(() =>
+    database.prisma.$executeRawUnsafe(`
+      INSERT INTO bench_baseline_lines
+      SELECT 'baseline', row_number() OVER (), 'CONTRIBUTION', date '2026-10-01', e.id, e.subscriber_id,
+             s.identifier_number, s.name, s.population, 31, w.basic + w.housing, w.basic + w.housing,
+             round((w.basic + w.housing) * 0.09, 2), round((w.basic + w.housing) * 0.09, 2),
+             round((w.basic + w.housing) * 0.0075, 2), round((w.basic + w.housing) * 0.0075, 2),
+             round((w.basic + w.housing) * 0.02, 2)
+        FROM employments e
+        JOIN subscribers s ON s.id = e.subscriber_id
+        JOIN wages w ON w.id = 'wg_b' || substr(e.id, 6)
+       WHERE e.start_date <= date '2026-10-31' AND (e.end_date IS NULL OR e.end_date >= date '2026-10-01')`),
+  );
+  await database.prisma.$executeRawUnsafe(`DROP TABLE bench_baseline_lines`);
+  return milliseconds;
+}
+
+async function billMonth(database: Database, label: string, employments: number) {
+  const seeded = await timed(() => seedPopulation(database, employments));
+  printFigure(
+    "billing run",
+    `${label}: population`,
+    `${seeded.result.active.toLocaleString("en")} active employments in ${seeded.result.establishments.toLocaleString("en")} establishments (largest ${seeded.result.largest.toLocaleString("en")}); seeded in ${(seeded.milliseconds / 1000).toFixed(1)} s`,
+  );
+  const baseline = await baselineInsertSelect(database);
+
+  const billing = createBillingService({
+    db: database.prisma,
+    clock: new FixedClock("2026-11-01T06:00:00+03:00"),
+    logger: createLogger({ level: "warn" }),
+  });
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50);
+  const { result: run, milliseconds } = await timed(async () => {
+    const { run } = await billing.requestRun(
+      { kind: "staff", staffUserId: "bench", role: "AGENCY_ADMIN", sessionId: "bench" },
+      MONTH,
+    );
+    await billing.idle();
+    return billing.getRun(run.id);
+  });
+  clearInterval(sampler);
+  const seconds = milliseconds / 1000;
+  printFigure(
+    "billing run",
+    `${label}: ${run.contributionLines.toLocaleString("en")} lines, ${run.invoicesIssued.toLocaleString("en")} invoices`,
+    `${seconds.toFixed(2)} s${label === "PostgreSQL" ? " (target < 15 s at 1,000,000)" : ""}`,
+  );
+  printFigure(
+    "billing run",
+    `${label}: throughput`,
+    `${Math.round(run.contributionLines / seconds).toLocaleString("en")} employments/s`,
+  );
+  printFigure(
+    "billing run",
+    `${label}: bare INSERT … SELECT of as many lines`,
+    `${(baseline / 1000).toFixed(2)} s; run / baseline = ${(milliseconds / baseline).toFixed(1)}x (target ≤ 4x)`,
+  );
+  printFigure("billing run", `${label}: peak RSS of this process`, `${Math.round(peakRss / 1_048_576)} MB`);
+  const [entries] = await database.prisma.$queryRawUnsafe<{ entries: number; lines: number }[]>(
+    `SELECT count(*)::int AS entries, sum(line_count)::int AS lines FROM journal_entries WHERE source_type = 'INVOICE'`,
+  );
+  printFigure(
+    "billing run",
+    `${label}: ledger`,
+    `${entries?.entries.toLocaleString("en")} journal entries, ${entries?.lines.toLocaleString("en")} lines`,
+  );
+}
+
+export async function benchmarkBilling(options: { postgres: boolean; argv: string[] }): Promise<void> {
+  const employments = employmentsOption(options.argv);
+  if (options.postgres) {
+    const scratch = await createScratchDatabase("billing");
+    try {
+      if (process.env.BENCH_AUTO_EXPLAIN) {
+        const dbName = new URL(scratch.url).pathname.slice(1);
+        const { default: pgModule } = await import("pg");
+        const c = new pgModule.Client({ connectionString: scratch.url });
+        await c.connect();
+        await c.query(`ALTER DATABASE ${dbName} SET session_preload_libraries = 'auto_explain'`);
+        await c.query(`ALTER DATABASE ${dbName} SET auto_explain.log_min_duration = 300`);
+        await c.query(`ALTER DATABASE ${dbName} SET auto_explain.log_analyze = on`);
+        await c.end();
+      }
+      const database = await openPostgresDatabase({ url: scratch.url, poolMax: 4 });
+      try {
+        await applyPendingMigrations(database);
+        await billMonth(database, "PostgreSQL", employments);
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await scratch.drop();
+    }
+  }
+  const pglite = await openPgliteDatabase();
+  try {
+    await applyPendingMigrations(pglite);
+    await billMonth(pglite, "PGlite", Math.max(Math.floor(employments / 10), 1_000));
+  } finally {
+    await pglite.close();
+  }
+}
