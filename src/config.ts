@@ -32,7 +32,7 @@ const environmentSchema = z.object({
     .min(1024)
     .default(1024 * 1024),
   /** Invoice lines per billing-run transaction (an establishment is never split). */
-  BILLING_CHUNK_LINES: z.coerce.number().int().min(1).max(1_000_000).default(50_000),
+  BILLING_CHUNK_LINES: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
   /** When the month just ended is billed (cron, Asia/Riyadh): 02:00 on the 1st. */
   BILLING_RUN_CRON: z.string().refine(cron.validate, "a cron expression").default("0 2 1 * *"),
   /** When late-payment fines are assessed (cron, Asia/Riyadh): daily at 00:30. */

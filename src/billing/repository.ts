@@ -170,6 +170,8 @@ async function stageOwedAmounts(tx: Tx, pairs: Prisma.Sql): Promise<void> {
       Prisma.sql`div(2 * chargeable * (rate_${Prisma.raw(column)} * 1000000) * days + 1000000 * day_count,
                      2 * 1000000 * day_count) AS ${Prisma.raw(column)}`,
   );
+  // Sorts and hashes of a chunk stay in memory instead of spilling to disk (the default is 4 MB).
+  await tx.$executeRawUnsafe("SET LOCAL work_mem = '64MB'");
   await tx.$executeRawUnsafe("DROP TABLE IF EXISTS billing_pairs, billing_owed");
   await tx.$executeRawUnsafe(`
     CREATE TEMP TABLE billing_pairs (
@@ -344,56 +346,70 @@ export async function issueChunkInvoices(
     dueDate: BusinessDate;
     now: Date;
     corrections: CorrectionWindow | undefined;
-    invoiceIds: ReadonlyMap<string, string>;
+    /** For each of the chunk's establishments: the id its invoice and the invoice's journal entry take. */
+    ids: ReadonlyMap<string, { invoiceId: string; entryId: string }>;
   },
 ): Promise<IssuedInvoice[]> {
-  const establishmentIds = [...input.invoiceIds.keys()];
-  const invoiceIds = establishmentIds.map((id) => input.invoiceIds.get(id) as string);
+  const establishmentIds = [...input.ids.keys()];
   const columns = Prisma.raw(amountColumns.join(", "));
   const sums = Prisma.raw(amountColumns.map((column) => `sum(${column}) AS ${column}`).join(", "));
   await stageOwedAmounts(tx, chunkPairs(input.runId, input.chunkNumber, input.month, input.corrections));
+
+  // The lines as they will be written, with their invoice's and entry's ids, in one more analysed
+  // table: every write below reads it (never the RETURNING of another write, whose size the
+  // planner cannot know), so the joins stay hash joins at any chunk size.
+  await tx.$executeRawUnsafe("DROP TABLE IF EXISTS billing_ids, billing_lines");
+  await tx.$executeRawUnsafe(
+    "CREATE TEMP TABLE billing_ids (establishment_id text PRIMARY KEY, invoice_id text NOT NULL, entry_id text NOT NULL) ON COMMIT DROP",
+  );
+  await tx.$executeRaw`
+    INSERT INTO billing_ids
+    SELECT * FROM unnest(${establishmentIds}::text[],
+                         ${establishmentIds.map((id) => input.ids.get(id)?.invoiceId)}::text[],
+                         ${establishmentIds.map((id) => input.ids.get(id)?.entryId)}::text[])`;
+  await tx.$executeRawUnsafe("ANALYZE billing_ids");
+  await tx.$executeRaw`
+    CREATE TEMP TABLE billing_lines ON COMMIT DROP AS
+    WITH ${computedLines()}
+    SELECT ids.invoice_id, ids.entry_id, computed_lines.*,
+           row_number() OVER (PARTITION BY computed_lines.establishment_id
+                              ORDER BY kind, month, identifier_number, employment_id)::int AS line_number
+      FROM computed_lines JOIN billing_ids ids ON ids.establishment_id = computed_lines.establishment_id`;
+  await tx.$executeRawUnsafe("ANALYZE billing_lines");
+
   const rows = await tx.$queryRaw<RawIssuedInvoice[]>`
-    WITH ${computedLines()},
-    numbered AS (
-      SELECT computed_lines.*,
-             row_number() OVER (PARTITION BY establishment_id
-                                ORDER BY kind, month, identifier_number, employment_id)::int AS line_number
-        FROM computed_lines
-    ),
-    totals AS (
-      SELECT establishment_id, ${sums},
+    WITH totals AS (
+      SELECT establishment_id, invoice_id, entry_id, ${sums},
              sum(CASE WHEN kind = 'ADJUSTMENT'
                       THEN ${Prisma.raw(amountColumns.join(" + "))} ELSE 0 END) AS adjustment_total,
              count(*) FILTER (WHERE kind = 'CONTRIBUTION')::int AS contribution_line_count,
              count(*) FILTER (WHERE kind = 'ADJUSTMENT')::int AS adjustment_line_count
-        FROM computed_lines GROUP BY establishment_id
+        FROM billing_lines GROUP BY establishment_id, invoice_id, entry_id
     ),
-    ids AS (SELECT * FROM unnest(${establishmentIds}::text[], ${invoiceIds}::text[]) AS t(establishment_id, invoice_id)),
+    invoice_totals AS MATERIALIZED (
+      SELECT totals.*, ${Prisma.raw(amountColumns.join(" + "))} AS total,
+             'C-' || ${input.month.toString().replace("-", "")} || '-' || est.registration_number AS number
+        FROM totals JOIN establishments est ON est.id = totals.establishment_id
+    ),
     inserted_invoices AS (
       INSERT INTO invoices (id, number, establishment_id, contribution_month, billing_run_id, issue_date, due_date,
                             ${columns}, adjustment_total, total, contribution_line_count, adjustment_line_count,
                             created_at)
-      SELECT ids.invoice_id,
-             'C-' || ${input.month.toString().replace("-", "")} || '-' || est.registration_number,
-             totals.establishment_id, ${input.month.firstDay().toString()}::date, ${input.runId},
+      SELECT invoice_id, number, establishment_id, ${input.month.firstDay().toString()}::date, ${input.runId},
              ${input.issueDate.toString()}::date, ${input.dueDate.toString()}::date,
-             ${columns}, adjustment_total, ${Prisma.raw(amountColumns.join(" + "))},
-             contribution_line_count, adjustment_line_count, ${input.now}
-        FROM totals
-        JOIN ids ON ids.establishment_id = totals.establishment_id
-        JOIN establishments est ON est.id = totals.establishment_id
-       ORDER BY totals.establishment_id
+             ${columns}, adjustment_total, total, contribution_line_count, adjustment_line_count, ${input.now}
+        FROM invoice_totals ORDER BY invoice_id
       RETURNING id, number, establishment_id, ${columns}, total, contribution_line_count, adjustment_line_count
     ),
     inserted_lines AS (
       INSERT INTO invoice_lines (invoice_id, line_number, kind, contribution_month, employment_id, subscriber_id,
                                  identifier_number, subscriber_name, population, days_in_service, contributory_wage,
                                  chargeable_wage, ${columns})
-      SELECT i.id, n.line_number, n.kind, n.month, n.employment_id, n.subscriber_id, n.identifier_number,
-             n.subscriber_name, n.population, n.days_in_service, n.contributory_wage, n.chargeable_wage,
-             ${Prisma.raw(amountColumns.map((column) => `n.${column}`).join(", "))}
-        FROM numbered n JOIN inserted_invoices i ON i.establishment_id = n.establishment_id
-    )
+      SELECT invoice_id, line_number, kind, month, employment_id, subscriber_id, identifier_number,
+             subscriber_name, population, days_in_service, contributory_wage, chargeable_wage, ${columns}
+        FROM billing_lines ORDER BY invoice_id, line_number
+    ),
+    ${invoiceJournalEntries(input.month, input.issueDate)}
     SELECT id, number, establishment_id AS "establishmentId",
            ${Prisma.raw(amountColumns.map((column) => `${column}::text AS ${column}`).join(", "))},
            total::text AS total, contribution_line_count AS "contributionLineCount",
@@ -408,6 +424,64 @@ export async function issueChunkInvoices(
     contributionLineCount: row.contributionLineCount,
     adjustmentLineCount: row.adjustmentLineCount,
   }));
+}
+
+/**
+ * One journal entry per invoice, written in the same statement as the invoices: the
+ * receivable (debit, the establishment as dimension) against the contribution income of each
+ * branch and share, zero lines left out; an invoice that nets to zero on every component has
+ * no entry. The content hash is the ledger's (journalEntryContentHash) computed in SQL over the
+ * same canonical JSON; a test recomputes it from the stored entries. Set-based, so a chunk of
+ * thousands of invoices posts in one statement and the ledger's statement-level trigger checks
+ * and summarises them once.
+ */
+function invoiceJournalEntries(month: ContributionMonth, issueDate: BusinessDate): Prisma.Sql {
+  const accountOf: Record<string, string> = {
+    annuities_employer: "CONTRIBUTIONS_ANNUITIES_EMPLOYER",
+    annuities_employee: "CONTRIBUTIONS_ANNUITIES_EMPLOYEE",
+    saned_employer: "CONTRIBUTIONS_SANED_EMPLOYER",
+    saned_employee: "CONTRIBUTIONS_SANED_EMPLOYEE",
+    hazards_employer: "CONTRIBUTIONS_HAZARDS_EMPLOYER",
+  };
+  const components = amountColumns.map(
+    (column, index) => Prisma.sql`(${index + 1}, ${accountOf[column]}, NULL::text, -i.${Prisma.raw(column)})`,
+  );
+  return Prisma.sql`
+    entry_lines AS (
+      SELECT i.invoice_id, i.entry_id, l.ordinal, l.account_code, l.establishment_id, l.amount
+        FROM invoice_totals i
+        CROSS JOIN LATERAL (VALUES (0, 'RECEIVABLE_CONTRIBUTIONS', i.establishment_id, i.total),
+                                   ${Prisma.join(components)}) AS l(ordinal, account_code, establishment_id, amount)
+       WHERE l.amount <> 0
+    ),
+    numbered_entry_lines AS (
+      SELECT entry_lines.*, row_number() OVER (PARTITION BY invoice_id ORDER BY ordinal)::smallint AS line_number
+        FROM entry_lines
+    ),
+    entries AS (
+      SELECT i.invoice_id, i.entry_id,
+             'Contribution invoice ' || i.number || ' for ' || ${month.toString()} AS description,
+             count(*)::smallint AS line_count,
+             '[' || string_agg('[' || to_json(l.account_code)::text || ',' || coalesce(to_json(l.establishment_id)::text, 'null')
+                               || ',' || to_json(l.amount::text)::text || ']', ',' ORDER BY l.line_number) || ']' AS canonical_lines
+        FROM invoice_totals i JOIN numbered_entry_lines l ON l.invoice_id = i.invoice_id
+       GROUP BY i.invoice_id, i.entry_id, i.number
+    ),
+    inserted_entries AS (
+      INSERT INTO journal_entries (id, idempotency_key, content_hash, source_type, source_id, entry_code, description,
+                                   effective_date, line_count)
+      SELECT entry_id, 'invoice:' || invoice_id || ':issued',
+             encode(sha256(convert_to('["INVOICE",' || to_json(invoice_id)::text || ',"INVOICE_ISSUED",'
+                                      || to_json(description)::text || ',' || to_json(${issueDate.toString()}::text)::text
+                                      || ',null,' || canonical_lines || ']', 'UTF8')), 'hex'),
+             'INVOICE', invoice_id, 'INVOICE_ISSUED', description, ${issueDate.toString()}::date, line_count
+        FROM entries ORDER BY invoice_id
+    ),
+    inserted_journal_lines AS (
+      INSERT INTO journal_lines (entry_id, line_number, account_code, establishment_id, amount, effective_date)
+      SELECT entry_id, line_number, account_code, establishment_id, amount, ${issueDate.toString()}::date
+        FROM numbered_entry_lines
+    )`;
 }
 
 export async function recordChunkIssued(

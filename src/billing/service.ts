@@ -1,8 +1,5 @@
 import type { StaffActor } from "../auth/actor.js";
 import type { Population } from "../employers/population.js";
-import type { LedgerAccountCode } from "../ledger/chart-of-accounts.js";
-import { credit, debit, type JournalEntryDraft } from "../ledger/journal-entry.js";
-import { postJournalEntries } from "../ledger/service.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
@@ -13,14 +10,13 @@ import { newId } from "../shared/ids.js";
 import type { Logger } from "../shared/logger.js";
 import { Money, Rate } from "../shared/money.js";
 import { deleteRateSet, insertRateSet, loadRateSets } from "./rate-repository.js";
-import { type ComponentKey, contributionComponents, populations, type RateSet } from "./rates.js";
+import { contributionComponents, populations, type RateSet } from "./rates.js";
 import {
   type BillingRunRow,
   type CorrectionWindow,
   chunkEstablishments,
   earliestRunMonth,
   findRun,
-  type IssuedInvoice,
   insertRun,
   issueChunkInvoices,
   latestRun,
@@ -44,15 +40,7 @@ export const correctionMonthsMax = 24;
 const correctionLookbackMs = 60 * 60 * 1000;
 
 /** Lines per chunk transaction: large enough to amortise, small enough to keep locks short. */
-export const defaultChunkLines = 50_000;
-
-const incomeAccount: Record<ComponentKey, LedgerAccountCode> = {
-  annuitiesEmployer: "CONTRIBUTIONS_ANNUITIES_EMPLOYER",
-  annuitiesEmployee: "CONTRIBUTIONS_ANNUITIES_EMPLOYEE",
-  sanedEmployer: "CONTRIBUTIONS_SANED_EMPLOYER",
-  sanedEmployee: "CONTRIBUTIONS_SANED_EMPLOYEE",
-  hazardsEmployer: "CONTRIBUTIONS_HAZARDS_EMPLOYER",
-};
+export const defaultChunkLines = 100_000;
 
 const longTransaction = { timeout: 10 * 60 * 1000, maxWait: 60_000 };
 
@@ -65,30 +53,6 @@ export function invoiceDueDate(month: ContributionMonth, issueDate: BusinessDate
   const statutory = month.dueDate();
   const minimum = issueDate.plusDays(14);
   return minimum.isAfter(statutory) ? minimum : statutory;
-}
-
-/** One journal entry per invoice: the receivable against contributions by branch and share. */
-export function invoiceEntryDraft(
-  invoice: IssuedInvoice,
-  month: ContributionMonth,
-  issueDate: BusinessDate,
-): JournalEntryDraft | undefined {
-  const income = contributionComponents
-    .filter((component) => !invoice.amounts[component.key].isZero())
-    .map((component) => credit(incomeAccount[component.key], invoice.amounts[component.key]));
-  if (income.length === 0) return undefined;
-  const lines = invoice.total.isZero()
-    ? income
-    : [debit("RECEIVABLE_CONTRIBUTIONS", invoice.total, invoice.establishmentId), ...income];
-  return {
-    idempotencyKey: `invoice:${invoice.id}:issued`,
-    sourceType: "INVOICE",
-    sourceId: invoice.id,
-    entryCode: "INVOICE_ISSUED",
-    description: `Contribution invoice ${invoice.number} for ${month.toString()}`,
-    effectiveDate: issueDate,
-    lines,
-  };
 }
 
 export type RateSetInput = {
@@ -151,10 +115,8 @@ export function createBillingService(deps: { db: PrismaClient; clock: Clock; log
             dueDate: invoiceDueDate(run.month, issueDate),
             now: clock.now(),
             corrections,
-            invoiceIds: new Map(establishments.map((id) => [id, newId("inv")])),
+            ids: new Map(establishments.map((id) => [id, { invoiceId: newId("inv"), entryId: newId("je") }])),
           });
-          const drafts = issued.flatMap((invoice) => invoiceEntryDraft(invoice, run.month, issueDate) ?? []);
-          await postJournalEntries(tx, drafts);
           await recordChunkIssued(
             tx,
             run.id,

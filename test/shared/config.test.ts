@@ -11,7 +11,7 @@ describe("loadConfig", () => {
       bodyLimitBytes: 1_048_576,
       uploadLimitBytes: 67_108_864,
       bootstrapAdmin: undefined,
-      billing: { chunkLines: 50_000, runCron: "0 2 1 * *", lateFineCron: "30 0 * * *" },
+      billing: { chunkLines: 100_000, runCron: "0 2 1 * *", lateFineCron: "30 0 * * *" },
     });
   });
 

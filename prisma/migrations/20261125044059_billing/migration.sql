@@ -175,9 +175,6 @@ CREATE UNIQUE INDEX "invoices_establishment_id_contribution_month_key" ON "invoi
 CREATE INDEX "invoice_lines_employment_id_contribution_month_idx" ON "invoice_lines"("employment_id", "contribution_month");
 
 -- CreateIndex
-CREATE INDEX "invoice_lines_subscriber_id_contribution_month_idx" ON "invoice_lines"("subscriber_id", "contribution_month");
-
--- CreateIndex
 CREATE INDEX "invoice_settlements_invoice_id_settled_on_idx" ON "invoice_settlements"("invoice_id", "settled_on");
 
 -- CreateIndex
