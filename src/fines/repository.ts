@@ -60,17 +60,19 @@ export async function findFine(tx: Tx, fineId: string, forUpdate = false): Promi
   return rows[0];
 }
 
+/** Fines by establishment or invoice, at most 500; latest period first unless asked otherwise. */
 export async function listFines(
   tx: Tx,
   filter: { establishmentId?: string | undefined; invoiceId?: string | undefined },
-  limit: number,
+  order: "latest first" | "oldest first" = "latest first",
 ) {
+  const direction = order === "latest first" ? "desc" : "asc";
   return tx.lateFine.findMany({
     where: {
       ...(filter.establishmentId ? { establishmentId: filter.establishmentId } : {}),
       ...(filter.invoiceId ? { invoiceId: filter.invoiceId } : {}),
     },
-    orderBy: [{ periodStart: "desc" }, { id: "desc" }],
-    take: limit,
+    orderBy: [{ periodStart: direction }, { id: direction }],
+    take: 500,
   });
 }

@@ -1,16 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireStaff, staffActor } from "../auth/middleware.js";
 import type { AuthService } from "../auth/service.js";
-import type { LateFine } from "../generated/prisma/client.js";
-import { BusinessDate } from "../shared/business-date.js";
 import { createRouter, errorResponses, jsonContent, sessionSecurity } from "../shared/http.js";
-import { Money } from "../shared/money.js";
+import { presentLateFine } from "./presentation.js";
 import {
   AssessmentResponse,
   FineListQuery,
   FineListResponse,
   FineParams,
-  StaffLateFineResponse,
+  LateFineResponse,
   WaiveFineBody,
 } from "./schemas.js";
 import type { FineService } from "./service.js";
@@ -48,7 +46,7 @@ const waiveFine = createRoute({
   security: sessionSecurity,
   request: { params: FineParams, body: { required: true, ...jsonContent(WaiveFineBody) } },
   responses: {
-    200: { description: "Waived", ...jsonContent(StaffLateFineResponse) },
+    200: { description: "Waived", ...jsonContent(LateFineResponse) },
     ...errorResponses(
       "AUTHENTICATION_REQUIRED",
       "ROLE_NOT_PERMITTED",
@@ -57,32 +55,6 @@ const waiveFine = createRoute({
     ),
   },
 });
-
-const day = (value: Date) => BusinessDate.fromDateColumn(value).toString();
-
-function toFineResponse(fine: LateFine) {
-  return {
-    id: fine.id,
-    invoiceId: fine.invoiceId,
-    establishmentId: fine.establishmentId,
-    periodNumber: fine.periodNumber,
-    periodStart: day(fine.periodStart),
-    periodEnd: day(fine.periodEnd),
-    unpaidBase: Money.fromDecimal(fine.unpaidBase).toString(),
-    amount: Money.fromDecimal(fine.amount).toString(),
-    assessedOn: day(fine.assessedOn),
-    journalEntryId: fine.journalEntryId,
-    waived:
-      fine.waivedAt && fine.waivedBy && fine.waiverReason
-        ? {
-            at: fine.waivedAt.toISOString(),
-            by: fine.waivedBy,
-            reason: fine.waiverReason,
-            reversalEntryId: fine.waiverEntryId,
-          }
-        : null,
-  };
-}
 
 export function fineRoutes(deps: { fines: FineService; auth: AuthService }) {
   const { fines, auth } = deps;
@@ -94,7 +66,7 @@ export function fineRoutes(deps: { fines: FineService; auth: AuthService }) {
   }
   return app
     .openapi(listFines, async (c) =>
-      c.json({ fines: (await fines.listFines(c.req.valid("query"))).map(toFineResponse) }, 200),
+      c.json({ fines: (await fines.listFines(c.req.valid("query"))).map(presentLateFine) }, 200),
     )
     .openapi(assessFines, async (c) => {
       const result = await fines.assessLateFines();
@@ -106,6 +78,6 @@ export function fineRoutes(deps: { fines: FineService; auth: AuthService }) {
         c.req.valid("param").fineId,
         c.req.valid("json").reason,
       );
-      return c.json(toFineResponse(fine), 200);
+      return c.json(presentLateFine(fine), 200);
     });
 }

@@ -20,7 +20,7 @@ export const WaiveFineBody = z
   })
   .openapi("WaiveFine");
 
-export const StaffLateFineResponse = z
+export const LateFineResponse = z
   .object({
     id: z.string(),
     invoiceId: z.string(),
@@ -36,9 +36,9 @@ export const StaffLateFineResponse = z
       .object({ at: z.string(), by: z.string(), reason: z.string(), reversalEntryId: z.string().nullable() })
       .nullable(),
   })
-  .openapi("StaffLateFine");
+  .openapi("LateFine");
 
-export const FineListResponse = z.object({ fines: z.array(StaffLateFineResponse) }).openapi("LateFineList");
+export const FineListResponse = z.object({ fines: z.array(LateFineResponse) }).openapi("LateFineList");
 
 export const AssessmentResponse = z
   .object({ invoicesExamined: z.number().int(), finesAssessed: z.number().int(), amount: MoneyString })

@@ -142,7 +142,7 @@ export function createFineService(deps: { db: PrismaClient; clock: Clock }) {
     },
 
     listFines: (filter: { establishmentId?: string | undefined; invoiceId?: string | undefined }) =>
-      listFines(db, filter, 500),
+      listFines(db, filter),
   };
 }
 

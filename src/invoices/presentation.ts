@@ -1,6 +1,6 @@
 import { BusinessDate } from "../shared/business-date.js";
 import { Money } from "../shared/money.js";
-import type { InvoiceLineRow, InvoiceSummaryRow, LateFineRow } from "./repository.js";
+import type { InvoiceLineRow, InvoiceSummaryRow } from "./repository.js";
 
 const day = (value: Date) => BusinessDate.fromDateColumn(value).toString();
 const month = (value: Date) => day(value).slice(0, 7);
@@ -78,22 +78,5 @@ export function presentInvoiceLine(row: InvoiceLineRow) {
     employerTotal: employerTotal.toString(),
     employeeTotal: employeeTotal.toString(),
     total: employerTotal.plus(employeeTotal).toString(),
-  };
-}
-
-export function presentLateFine(row: LateFineRow) {
-  return {
-    id: row.id,
-    periodNumber: row.periodNumber,
-    periodStart: day(row.periodStart),
-    periodEnd: day(row.periodEnd),
-    unpaidBase: sar(row.unpaidBase).toString(),
-    amount: sar(row.amount).toString(),
-    assessedOn: day(row.assessedOn),
-    journalEntryId: row.journalEntryId,
-    waived:
-      row.waivedAt && row.waivedBy && row.waiverReason
-        ? { at: row.waivedAt.toISOString(), by: row.waivedBy, reason: row.waiverReason }
-        : null,
   };
 }

@@ -127,26 +127,3 @@ export async function invoiceLinesPage(
      WHERE invoice_id = ${invoiceId} AND line_number > ${afterLineNumber}
      ORDER BY line_number LIMIT ${limit}`;
 }
-
-export type LateFineRow = {
-  id: string;
-  periodNumber: number;
-  periodStart: Date;
-  periodEnd: Date;
-  unpaidBase: string;
-  amount: string;
-  assessedOn: Date;
-  journalEntryId: string | null;
-  waivedAt: Date | null;
-  waivedBy: string | null;
-  waiverReason: string | null;
-};
-
-export async function finesOfInvoice(tx: Tx, invoiceId: string): Promise<LateFineRow[]> {
-  return tx.$queryRaw<LateFineRow[]>`
-    SELECT id, period_number AS "periodNumber", period_start AS "periodStart", period_end AS "periodEnd",
-           unpaid_base::text AS "unpaidBase", amount::text AS amount, assessed_on AS "assessedOn",
-           journal_entry_id AS "journalEntryId", waived_at AS "waivedAt", waived_by AS "waivedBy",
-           waiver_reason AS "waiverReason"
-      FROM late_fines WHERE invoice_id = ${invoiceId} ORDER BY period_number`;
-}

@@ -2,11 +2,12 @@ import { Readable } from "node:stream";
 import { createRoute } from "@hono/zod-openapi";
 import { establishmentActor } from "../employers/middleware.js";
 import { EstablishmentIdParams } from "../employers/schemas.js";
+import { presentLateFine } from "../fines/presentation.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
 import type { ErrorCode } from "../shared/errors.js";
 import { createRouter, errorResponses, jsonContent, sessionSecurity } from "../shared/http.js";
 import { invoiceHtml, invoicePdf } from "./document.js";
-import { presentInvoice, presentInvoiceLine, presentLateFine } from "./presentation.js";
+import { presentInvoice, presentInvoiceLine } from "./presentation.js";
 import {
   InvoiceDetailResponse,
   InvoiceDocumentQuery,

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { LateFineResponse } from "../fines/schemas.js";
 import { ContributionMonthString, MoneyString } from "../shared/schemas.js";
 
 export const InvoiceStatusSchema = z.enum(["OPEN", "PARTIALLY_PAID", "PAID", "OVERDUE"]).openapi("InvoiceStatus");
@@ -38,20 +39,6 @@ const BranchSummary = z.object({
   employee: MoneyString,
   total: MoneyString,
 });
-
-export const LateFineResponse = z
-  .object({
-    id: z.string(),
-    periodNumber: z.number().int(),
-    periodStart: z.string(),
-    periodEnd: z.string(),
-    unpaidBase: MoneyString,
-    amount: MoneyString,
-    assessedOn: z.string(),
-    journalEntryId: z.string().nullable(),
-    waived: z.object({ at: z.string(), by: z.string(), reason: z.string() }).nullable(),
-  })
-  .openapi("LateFine");
 
 export const InvoiceSummaryResponse = z
   .object({

@@ -1,12 +1,13 @@
 import type { EstablishmentActor } from "../auth/actor.js";
 import type { EmployerService } from "../employers/service.js";
+import { listFines } from "../fines/repository.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import type { ContributionMonth } from "../shared/contribution-month.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { presentInvoice, presentInvoiceLine } from "./presentation.js";
-import { findInvoice, finesOfInvoice, type InvoiceStatus, invoiceLinesPage, listInvoices } from "./repository.js";
+import { findInvoice, type InvoiceStatus, invoiceLinesPage, listInvoices } from "./repository.js";
 
 export const invoicePageSizeMax = 100;
 export const invoiceLinePageSizeMax = 1_000;
@@ -51,7 +52,7 @@ export function createInvoiceService(deps: { db: PrismaClient; clock: Clock; emp
 
     async getInvoice(actor: EstablishmentActor, establishmentId: string, invoiceId: string) {
       const invoice = await invoiceOf(actor, establishmentId, invoiceId);
-      return { invoice, fines: await finesOfInvoice(db, invoice.id) };
+      return { invoice, fines: await listFines(db, { invoiceId: invoice.id }, "oldest first") };
     },
 
     /** What the printable invoice shows; the lines are read a page at a time as it is written. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AssessmentResponse, FineListResponse, StaffLateFineResponse } from "../../src/fines/schemas.js";
+import { AssessmentResponse, FineListResponse, LateFineResponse } from "../../src/fines/schemas.js";
 import { newId } from "../../src/shared/ids.js";
 import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
 import {
@@ -124,7 +124,7 @@ describe("late-payment fines", () => {
 
     const waived = await waive(second?.id as string, { reason: "employer hardship, approved" });
     expect(waived.status).toBe(200);
-    const fine = StaffLateFineResponse.parse(waived.body);
+    const fine = LateFineResponse.parse(waived.body);
     expect(fine.waived).toMatchObject({ reason: "employer hardship, approved", by: expect.stringMatching(/^staff:/) });
     expect(await balance("RECEIVABLE_FINES")).toBe("43.00");
     const reversal = await requestJson(
