@@ -163,7 +163,7 @@ export async function benchmarkBilling(options: { postgres: boolean; argv: strin
         const c = new pgModule.Client({ connectionString: scratch.url });
         await c.connect();
         await c.query(`ALTER DATABASE ${dbName} SET session_preload_libraries = 'auto_explain'`);
-        await c.query(`ALTER DATABASE ${dbName} SET auto_explain.log_min_duration = 1500`);
+        await c.query(`ALTER DATABASE ${dbName} SET auto_explain.log_min_duration = 400`);
         await c.query(`ALTER DATABASE ${dbName} SET auto_explain.log_analyze = on`);
         await c.query(`ALTER DATABASE ${dbName} SET auto_explain.log_nested_statements = on`);
         await c.query(`ALTER DATABASE ${dbName} SET auto_explain.log_triggers = on`);

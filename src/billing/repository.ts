@@ -133,6 +133,8 @@ export async function planRun(
                       FROM (SELECT e.establishment_id FROM employments e WHERE ${activeIn("e", first, last)}
                             ${correctionRows}) AS lines
                      GROUP BY establishment_id) AS per_establishment) AS chunked`;
+  // The chunks are read by chunk number next: let the planner know how many rows there are.
+  await tx.$executeRawUnsafe("ANALYZE billing_run_establishments");
   const counts = await tx.$queryRaw<{ establishments: number; chunks: number }[]>`
     SELECT count(*)::int AS establishments, coalesce(max(chunk_number) + 1, 0)::int AS chunks
       FROM billing_run_establishments WHERE run_id = ${run.id}`;
@@ -156,8 +158,8 @@ function snake(key: string): string {
  * Stages a chunk's computation in two temporary tables (dropped at commit), each analysed so
  * the planner sees their real sizes: `billing_pairs`, the (employment, month, kind) pairs to
  * bill, and `billing_owed`, what every employment of those subscribers owes in those months.
- * `pairs` yields (employment_id, month, kind) rows: the month's employments (CONTRIBUTION),
- * and earlier months that may need correcting (ADJUSTMENT).
+ * `pairs` yields (employment_id, establishment_id, subscriber_id, month, kind) rows: the
+ * month's employments (CONTRIBUTION), and earlier months that may need correcting (ADJUSTMENT).
  */
 async function stageOwedAmounts(tx: Tx, pairs: Prisma.Sql): Promise<void> {
   const rateColumns = contributionComponents.map(
@@ -181,10 +183,10 @@ async function stageOwedAmounts(tx: Tx, pairs: Prisma.Sql): Promise<void> {
     ) ON COMMIT DROP`);
   await tx.$executeRaw`
     INSERT INTO billing_pairs
-    SELECT e.establishment_id, p.employment_id, e.subscriber_id, p.month, p.kind, s.identifier_number, s.name,
+    SELECT p.establishment_id, p.employment_id, p.subscriber_id, p.month, p.kind, s.identifier_number, s.name,
            s.population, (p.month + interval '1 month' - interval '1 day')::date,
            extract(day FROM p.month + interval '1 month' - interval '1 day')::int
-      FROM (${pairs}) p JOIN employments e ON e.id = p.employment_id JOIN subscribers s ON s.id = e.subscriber_id`;
+      FROM (${pairs}) p JOIN subscribers s ON s.id = p.subscriber_id`;
   await tx.$executeRawUnsafe("ANALYZE billing_pairs");
   // Amounts in integer halalas until the lines are written.
   await tx.$executeRawUnsafe(`
@@ -285,7 +287,8 @@ function chunkPairs(
   const chunk = Prisma.sql`SELECT establishment_id FROM billing_run_establishments
                             WHERE run_id = ${runId} AND chunk_number = ${chunkNumber}`;
   const regular = Prisma.sql`
-    SELECT e.id AS employment_id, ${month.firstDay().toString()}::date AS month, 'CONTRIBUTION'::invoice_line_kind AS kind
+    SELECT e.id AS employment_id, e.establishment_id, e.subscriber_id, ${month.firstDay().toString()}::date AS month,
+           'CONTRIBUTION'::invoice_line_kind AS kind
       FROM (${chunk}) c JOIN employments e ON e.establishment_id = c.establishment_id
      WHERE ${activeIn("e", month.firstDay().toString(), month.lastDay().toString())}`;
   if (!corrections) return regular;
@@ -294,9 +297,10 @@ function chunkPairs(
   return Prisma.sql`
     ${regular}
     UNION ALL
-    SELECT DISTINCT candidate.employment_id, candidate.month, 'ADJUSTMENT'::invoice_line_kind
+    SELECT DISTINCT candidate.employment_id, candidate.establishment_id, candidate.subscriber_id, candidate.month,
+           'ADJUSTMENT'::invoice_line_kind
       FROM (
-        SELECT e.id AS employment_id, m.month::date AS month
+        SELECT e.id AS employment_id, e.establishment_id, e.subscriber_id, m.month::date AS month
           FROM (${chunk}) c
           JOIN employments e ON e.establishment_id = c.establishment_id
           JOIN (${changedSubscribers(corrections.since)}) changed ON changed.subscriber_id = e.subscriber_id
@@ -304,7 +308,7 @@ function chunkPairs(
             ON e.start_date <= (m.month + interval '1 month' - interval '1 day')::date
            AND (e.end_date IS NULL OR e.end_date >= m.month::date)
         UNION
-        SELECT l.employment_id, l.contribution_month
+        SELECT l.employment_id, e.establishment_id, e.subscriber_id, l.contribution_month
           FROM (${chunk}) c
           JOIN employments e ON e.establishment_id = c.establishment_id
           JOIN (${changedSubscribers(corrections.since)}) changed ON changed.subscriber_id = e.subscriber_id
@@ -548,7 +552,8 @@ async function computeContributionLinesIn(
   establishmentIds: readonly string[],
 ): Promise<ComputedLine[]> {
   const pairs = Prisma.sql`
-    SELECT e.id AS employment_id, ${month.firstDay().toString()}::date AS month, 'CONTRIBUTION'::invoice_line_kind AS kind
+    SELECT e.id AS employment_id, e.establishment_id, e.subscriber_id, ${month.firstDay().toString()}::date AS month,
+           'CONTRIBUTION'::invoice_line_kind AS kind
       FROM employments e
      WHERE e.establishment_id = ANY(${[...establishmentIds]}::text[])
        AND ${activeIn("e", month.firstDay().toString(), month.lastDay().toString())}`;
