@@ -1,3 +1,4 @@
+import pg from "pg";
 import { createBillingService } from "../src/billing/service.js";
 import { FixedClock } from "../src/shared/clock.js";
 import { ContributionMonth } from "../src/shared/contribution-month.js";
@@ -152,23 +153,36 @@ async function billMonth(database: Database, label: string, employments: number)
   );
 }
 
+/**
+ * BENCH_AUTO_EXPLAIN=<ms>: the server logs the plan (with actual times and trigger times) of every
+ * statement slower than that, in its own log file. Needs a superuser, as the local server has.
+ */
+async function logSlowStatementPlans(url: string, milliseconds: number) {
+  const name = new URL(url).pathname.slice(1);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const setting of [
+      "session_preload_libraries = 'auto_explain'",
+      `auto_explain.log_min_duration = ${Number.isFinite(milliseconds) && milliseconds > 0 ? milliseconds : 500}`,
+      "auto_explain.log_analyze = on",
+      "auto_explain.log_nested_statements = on",
+      "auto_explain.log_triggers = on",
+    ]) {
+      await client.query(`ALTER DATABASE ${name} SET ${setting}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 export async function benchmarkBilling(options: { postgres: boolean; argv: string[] }): Promise<void> {
   const employments = employmentsOption(options.argv);
   if (options.postgres) {
     const scratch = await createScratchDatabase("billing");
     try {
-      if (process.env.BENCH_AUTO_EXPLAIN) {
-        const dbName = new URL(scratch.url).pathname.slice(1);
-        const { default: pgModule } = await import("pg");
-        const c = new pgModule.Client({ connectionString: scratch.url });
-        await c.connect();
-        await c.query(`ALTER DATABASE ${dbName} SET session_preload_libraries = 'auto_explain'`);
-        await c.query(`ALTER DATABASE ${dbName} SET auto_explain.log_min_duration = 400`);
-        await c.query(`ALTER DATABASE ${dbName} SET auto_explain.log_analyze = on`);
-        await c.query(`ALTER DATABASE ${dbName} SET auto_explain.log_nested_statements = on`);
-        await c.query(`ALTER DATABASE ${dbName} SET auto_explain.log_triggers = on`);
-        await c.end();
-      }
+      if (process.env.BENCH_AUTO_EXPLAIN)
+        await logSlowStatementPlans(scratch.url, Number(process.env.BENCH_AUTO_EXPLAIN));
       const database = await openPostgresDatabase({ url: scratch.url, poolMax: 4 });
       try {
         await applyPendingMigrations(database);
