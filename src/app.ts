@@ -89,6 +89,7 @@ export function createApp(deps: AppDeps) {
     clock: deps.clock,
     logger: deps.logger,
     chunkLines: deps.config.billing.chunkLines,
+    workers: deps.config.billing.workers,
   });
   app.route("/", billingRoutes({ billing, auth }));
   app.route("/", fineRoutes({ fines: createFineService({ db: deps.db, clock: deps.clock }), auth }));

@@ -33,6 +33,8 @@ const environmentSchema = z.object({
     .default(1024 * 1024),
   /** Invoice lines per billing-run transaction (an establishment is never split). */
   BILLING_CHUNK_LINES: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
+  /** Chunks a process issues at once on PostgreSQL, each on its own connection (PGlite: always 1). */
+  BILLING_RUN_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
   /** When the month just ended is billed (cron, Asia/Riyadh): 02:00 on the 1st. */
   BILLING_RUN_CRON: z.string().refine(cron.validate, "a cron expression").default("0 2 1 * *"),
   /** When late-payment fines are assessed (cron, Asia/Riyadh): daily at 00:30. */
@@ -47,7 +49,7 @@ export type Config = Readonly<{
   bodyLimitBytes: number;
   uploadLimitBytes: number;
   bootstrapAdmin: { email: string; password: string } | undefined;
-  billing: { chunkLines: number; runCron: string; lateFineCron: string };
+  billing: { chunkLines: number; workers: number; runCron: string; lateFineCron: string };
 }>;
 
 export class ConfigError extends Error {
@@ -82,6 +84,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
         : undefined,
     billing: {
       chunkLines: variables.BILLING_CHUNK_LINES,
+      workers: variables.DATABASE_URL === undefined ? 1 : variables.BILLING_RUN_WORKERS,
       runCron: variables.BILLING_RUN_CRON,
       lateFineCron: variables.LATE_FINE_CRON,
     },

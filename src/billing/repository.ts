@@ -133,12 +133,33 @@ export async function planRun(
                       FROM (SELECT e.establishment_id FROM employments e WHERE ${activeIn("e", first, last)}
                             ${correctionRows}) AS lines
                      GROUP BY establishment_id) AS per_establishment) AS chunked`;
+  await tx.$executeRaw`
+    INSERT INTO billing_run_chunks (run_id, chunk_number)
+    SELECT DISTINCT run_id, chunk_number FROM billing_run_establishments WHERE run_id = ${run.id}`;
   // The chunks are read by chunk number next: let the planner know how many rows there are.
   await tx.$executeRawUnsafe("ANALYZE billing_run_establishments");
   const counts = await tx.$queryRaw<{ establishments: number; chunks: number }[]>`
     SELECT count(*)::int AS establishments, coalesce(max(chunk_number) + 1, 0)::int AS chunks
       FROM billing_run_establishments WHERE run_id = ${run.id}`;
   return counts[0] ?? { establishments: 0, chunks: 0 };
+}
+
+/**
+ * Claims the lowest chunk no one has issued or is issuing: the row stays locked until the
+ * claiming transaction ends, and other workers skip it. Undefined when none is free.
+ */
+export async function claimNextChunk(tx: Tx, runId: string): Promise<number | undefined> {
+  const rows = await tx.$queryRaw<{ chunkNumber: number }[]>`
+    SELECT chunk_number AS "chunkNumber" FROM billing_run_chunks
+     WHERE run_id = ${runId} AND issued_at IS NULL
+     ORDER BY chunk_number LIMIT 1 FOR UPDATE SKIP LOCKED`;
+  return rows[0]?.chunkNumber;
+}
+
+export async function unissuedChunkCount(tx: Tx, runId: string): Promise<number> {
+  const rows = await tx.$queryRaw<{ count: number }[]>`
+    SELECT count(*)::int AS count FROM billing_run_chunks WHERE run_id = ${runId} AND issued_at IS NULL`;
+  return rows[0]?.count ?? 0;
 }
 
 export async function chunkEstablishments(tx: Tx, runId: string, chunkNumber: number): Promise<string[]> {
@@ -491,9 +512,13 @@ function invoiceJournalEntries(month: ContributionMonth, issueDate: BusinessDate
 export async function recordChunkIssued(
   tx: Tx,
   runId: string,
+  chunkNumber: number,
   issued: { invoices: number; contributionLines: number; adjustmentLines: number },
   now: Date,
 ) {
+  await tx.$executeRaw`
+    UPDATE billing_run_chunks SET issued_at = ${now} WHERE run_id = ${runId} AND chunk_number = ${chunkNumber}`;
+  // The run row is locked only from here to commit: workers on other chunks wait for it briefly.
   await tx.$executeRaw`
     UPDATE billing_runs
        SET chunks_issued = chunks_issued + 1,
@@ -519,7 +544,8 @@ export async function recordPlanned(
 
 export async function recordCompleted(tx: Tx, runId: string, now: Date) {
   await tx.$executeRaw`
-    UPDATE billing_runs SET status = 'COMPLETED', completed_at = ${now}, updated_at = ${now} WHERE id = ${runId}`;
+    UPDATE billing_runs SET status = 'COMPLETED', completed_at = ${now}, updated_at = ${now}
+     WHERE id = ${runId} AND status = 'ISSUING'`;
 }
 
 export async function recordRunError(tx: Tx, runId: string, message: string, now: Date) {

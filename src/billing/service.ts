@@ -15,6 +15,7 @@ import {
   type BillingRunRow,
   type CorrectionWindow,
   chunkEstablishments,
+  claimNextChunk,
   earliestRunMonth,
   findRun,
   insertRun,
@@ -27,6 +28,7 @@ import {
   recordCompleted,
   recordPlanned,
   recordRunError,
+  unissuedChunkCount,
 } from "./repository.js";
 
 /** Corrections reach back at most 24 months (billing-cycle.md §5). */
@@ -66,9 +68,17 @@ export type RateSetInput = {
   }[];
 };
 
-export function createBillingService(deps: { db: PrismaClient; clock: Clock; logger: Logger; chunkLines?: number }) {
+export function createBillingService(deps: {
+  db: PrismaClient;
+  clock: Clock;
+  logger: Logger;
+  chunkLines?: number;
+  /** Chunks this process issues at once, each on its own connection (1 on the embedded database). */
+  workers?: number;
+}) {
   const { db, clock, logger } = deps;
   const chunkLines = deps.chunkLines ?? defaultChunkLines;
+  const workers = deps.workers ?? 1;
   const today = () => BusinessDate.fromInstant(clock.now());
   /** Drivers running in this process, by run id, so one process never drives a run twice. */
   const drivers = new Map<string, Promise<BillingRunRow>>();
@@ -84,6 +94,50 @@ export function createBillingService(deps: { db: PrismaClient; clock: Clock; log
     };
   }
 
+  /**
+   * One transaction: claim the next free chunk and issue it, or complete the run when every chunk
+   * is issued. "others-busy" when the chunks left are being issued by other workers right now.
+   */
+  async function issueNextChunk(
+    runId: string,
+    corrections: CorrectionWindow | undefined,
+  ): Promise<"issued" | "others-busy" | "finished"> {
+    return db.$transaction(async (tx) => {
+      const run = await findRun(tx, { id: runId });
+      if (!run || run.status === "COMPLETED") return "finished";
+      const chunkNumber = await claimNextChunk(tx, run.id);
+      if (chunkNumber === undefined) {
+        if ((await unissuedChunkCount(tx, run.id)) > 0) return "others-busy";
+        await recordCompleted(tx, run.id, clock.now());
+        return "finished";
+      }
+      const issueDate = today();
+      const establishments = await chunkEstablishments(tx, run.id, chunkNumber);
+      const issued = await issueChunkInvoices(tx, {
+        runId: run.id,
+        chunkNumber,
+        month: run.month,
+        issueDate,
+        dueDate: invoiceDueDate(run.month, issueDate),
+        now: clock.now(),
+        corrections,
+        ids: new Map(establishments.map((id) => [id, { invoiceId: newId("inv"), entryId: newId("je") }])),
+      });
+      await recordChunkIssued(
+        tx,
+        run.id,
+        chunkNumber,
+        {
+          invoices: issued.length,
+          contributionLines: issued.reduce((sum, invoice) => sum + invoice.contributionLineCount, 0),
+          adjustmentLines: issued.reduce((sum, invoice) => sum + invoice.adjustmentLineCount, 0),
+        },
+        clock.now(),
+      );
+      return "issued";
+    }, longTransaction);
+  }
+
   async function driveRun(runId: string): Promise<BillingRunRow> {
     const initial = await findRun(db, { id: runId });
     if (!initial) throw new AppError("BILLING_RUN_NOT_FOUND", `no billing run ${runId}`);
@@ -96,41 +150,26 @@ export function createBillingService(deps: { db: PrismaClient; clock: Clock; log
         await recordPlanned(tx, run.id, counts, clock.now());
       }, longTransaction);
 
-      for (;;) {
-        const finished = await db.$transaction(async (tx) => {
-          // The row lock makes every driver, in any process, take chunks one at a time.
-          const run = await findRun(tx, { id: runId }, true);
-          if (!run || run.status === "COMPLETED") return true;
-          if (run.chunksIssued >= run.chunkCount) {
-            await recordCompleted(tx, run.id, clock.now());
-            return true;
-          }
-          const issueDate = today();
-          const establishments = await chunkEstablishments(tx, run.id, run.chunksIssued);
-          const issued = await issueChunkInvoices(tx, {
-            runId: run.id,
-            chunkNumber: run.chunksIssued,
-            month: run.month,
-            issueDate,
-            dueDate: invoiceDueDate(run.month, issueDate),
-            now: clock.now(),
-            corrections,
-            ids: new Map(establishments.map((id) => [id, { invoiceId: newId("inv"), entryId: newId("je") }])),
-          });
-          await recordChunkIssued(
-            tx,
-            run.id,
-            {
-              invoices: issued.length,
-              contributionLines: issued.reduce((sum, invoice) => sum + invoice.contributionLineCount, 0),
-              adjustmentLines: issued.reduce((sum, invoice) => sum + invoice.adjustmentLineCount, 0),
-            },
-            clock.now(),
-          );
-          return false;
-        }, longTransaction);
-        if (finished) break;
-      }
+      // Each worker claims chunks until none is left; one failing stops the others after their
+      // current chunk, and the error is kept on the run for the next driver to resume from.
+      const stop = { requested: false };
+      const worker = async () => {
+        while (!stop.requested) {
+          const outcome = await issueNextChunk(runId, corrections);
+          if (outcome === "finished") return;
+          if (outcome === "others-busy") await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      };
+      const results = await Promise.allSettled(
+        Array.from({ length: workers }, () =>
+          worker().catch((error: unknown) => {
+            stop.requested = true;
+            throw error;
+          }),
+        ),
+      );
+      const failure = results.find((result) => result.status === "rejected");
+      if (failure) throw failure.reason;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await recordRunError(db, runId, message.slice(0, 2000), clock.now()).catch(() => undefined);

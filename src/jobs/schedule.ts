@@ -18,7 +18,7 @@ export function scheduleJobs(deps: { db: PrismaClient; clock: Clock; logger: Log
   stop(): void;
 } {
   const { logger } = deps;
-  const billing = createBillingService({ ...deps, chunkLines: deps.config.billing.chunkLines });
+  const billing = createBillingService({ ...deps, ...deps.config.billing });
   const fines = createFineService(deps);
   const job = (name: string, expression: string, work: () => Promise<unknown>) =>
     cron.schedule(

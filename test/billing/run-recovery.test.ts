@@ -19,7 +19,8 @@ let admin: string;
 let employers: Awaited<ReturnType<typeof registerEstablishment>>[];
 
 beforeAll(async () => {
-  context = await buildTestApp({ environment: { BILLING_CHUNK_LINES: "1" } });
+  // One worker, so the fault below stops the run at a known chunk; the concurrency test adds more.
+  context = await buildTestApp({ environment: { BILLING_CHUNK_LINES: "1", BILLING_RUN_WORKERS: "1" } });
   admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
   employers = [];
   for (let index = 0; index < 5; index++) {
@@ -124,6 +125,7 @@ describe("the same month billed from several places at once", () => {
       clock: context.clock,
       logger: createLogger({ level: "silent" }),
       chunkLines: 1,
+      workers: 3,
     });
     await Promise.all([otherProcess.driveRun(runId), otherProcess.billMonthsDue()]);
     await until(async () => (await runStatus(runId)).status === "COMPLETED");

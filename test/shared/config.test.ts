@@ -11,7 +11,7 @@ describe("loadConfig", () => {
       bodyLimitBytes: 1_048_576,
       uploadLimitBytes: 67_108_864,
       bootstrapAdmin: undefined,
-      billing: { chunkLines: 100_000, runCron: "0 2 1 * *", lateFineCron: "30 0 * * *" },
+      billing: { chunkLines: 100_000, workers: 1, runCron: "0 2 1 * *", lateFineCron: "30 0 * * *" },
     });
   });
 
@@ -19,6 +19,7 @@ describe("loadConfig", () => {
     const config = loadConfig({ DATABASE_URL: "postgres://u:p@db:5432/ishtirak", DATABASE_POOL_MAX: "20", PORT: "" });
     expect(config.database).toEqual({ kind: "postgresql", url: "postgres://u:p@db:5432/ishtirak", poolMax: 20 });
     expect(config.port).toBe(3000);
+    expect(config.billing.workers).toBe(2);
   });
 
   it("lists every bad value at once", () => {

@@ -64,6 +64,15 @@ CREATE TABLE "billing_runs" (
 );
 
 -- CreateTable
+CREATE TABLE "billing_run_chunks" (
+    "run_id" TEXT NOT NULL,
+    "chunk_number" INTEGER NOT NULL,
+    "issued_at" TIMESTAMPTZ(6),
+
+    CONSTRAINT "billing_run_chunks_pkey" PRIMARY KEY ("run_id","chunk_number")
+);
+
+-- CreateTable
 CREATE TABLE "billing_run_establishments" (
     "run_id" TEXT NOT NULL,
     "establishment_id" TEXT NOT NULL,
