@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps) {
     ),
   );
 
-  app.route("/", invoiceRoutes(createInvoiceService({ db: deps.db, clock: deps.clock, employers })));
+  app.route("/", invoiceRoutes(createInvoiceService({ db: deps.db, clock: deps.clock, employers }), auth));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {

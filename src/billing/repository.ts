@@ -93,14 +93,17 @@ export async function lockBillingCalendar(tx: Tx) {
 export type CorrectionWindow = { since: Date; firstMonth: ContributionMonth; lastMonth: ContributionMonth };
 
 /**
- * The subscribers whose registrations, exits or wages were recorded since the window opened:
- * only their employments can need a correction (every employment of theirs, because the
+ * The subscribers whose registrations, exits or wages were recorded since the window opened, or
+ * who were on an invoice voided since then: only their employments can need a correction (every employment of theirs, because the
  * multi-employer cap ties one employer's figures to the others').
  */
 const changedSubscribers = (since: Date) => Prisma.sql`
   SELECT subscriber_id FROM employments WHERE registered_at >= ${since} OR ended_at >= ${since}
   UNION
-  SELECT e.subscriber_id FROM wages w JOIN employments e ON e.id = w.employment_id WHERE w.recorded_at >= ${since}`;
+  SELECT e.subscriber_id FROM wages w JOIN employments e ON e.id = w.employment_id WHERE w.recorded_at >= ${since}
+  UNION
+  SELECT l.subscriber_id FROM invoice_voids v JOIN invoice_lines l ON l.invoice_id = v.invoice_id
+   WHERE v.voided_at >= ${since}`;
 
 const activeIn = (alias: string, first: string, last: string) => Prisma.sql`
   ${Prisma.raw(alias)}.start_date <= ${last}::date
@@ -281,6 +284,8 @@ function computedLines(): Prisma.Sql {
         FROM invoice_lines l
         JOIN (SELECT DISTINCT employment_id, month FROM billing_pairs WHERE kind = 'ADJUSTMENT') a
           ON a.employment_id = l.employment_id AND a.month = l.contribution_month
+       -- A voided invoice's lines no longer count as billed.
+       WHERE NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = l.invoice_id)
        GROUP BY l.employment_id, l.contribution_month
     ),
     computed_lines AS (

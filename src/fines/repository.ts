@@ -10,14 +10,15 @@ export type FineCandidate = {
 };
 
 /**
- * Invoices past their due date that were not settled in full by it: the ones a fine period may
- * open for. Read in id order, a batch at a time.
+ * Invoices past their due date that were not settled in full by it and not voided: the ones a
+ * fine period may open for. Read in id order, a batch at a time.
  */
 export async function overdueInvoices(tx: Tx, today: BusinessDate, afterId: string, limit: number) {
   return tx.$queryRaw<FineCandidate[]>`
     SELECT i.id, i.establishment_id AS "establishmentId", i.number, i.due_date AS "dueDate", i.total::text AS total
       FROM invoices i
      WHERE i.due_date < ${today.toString()}::date AND i.total > 0 AND i.id > ${afterId}
+       AND NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id)
        AND i.total > (SELECT coalesce(sum(s.amount), 0) FROM invoice_settlements s
                        WHERE s.invoice_id = i.id AND s.settled_on <= i.due_date)
      ORDER BY i.id LIMIT ${limit}`;

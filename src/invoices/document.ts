@@ -42,6 +42,7 @@ const statusNames = {
   PARTIALLY_PAID: { ar: "مسددة جزئيا", en: "Partially paid" },
   PAID: { ar: "مسددة", en: "Paid" },
   OVERDUE: { ar: "متأخرة", en: "Overdue" },
+  VOID: { ar: "ملغاة بإشعار دائن", en: "Void (credit note)" },
 } as const;
 
 const kindNames = {

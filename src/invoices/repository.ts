@@ -3,7 +3,7 @@ import type { BusinessDate } from "../shared/business-date.js";
 import type { ContributionMonth } from "../shared/contribution-month.js";
 import type { Tx } from "../shared/db/database.js";
 
-export type InvoiceStatus = "OPEN" | "PARTIALLY_PAID" | "PAID" | "OVERDUE";
+export type InvoiceStatus = "OPEN" | "PARTIALLY_PAID" | "PAID" | "OVERDUE" | "VOID";
 
 /** An invoice with what was settled against it and its fines, as of a business day. */
 export type InvoiceSummaryRow = {
@@ -29,7 +29,8 @@ export type InvoiceSummaryRow = {
 };
 
 /**
- * The status is derived, never stored (the invoice row is immutable): PAID when what was
+ * The status is derived, never stored (the invoice row is immutable): VOID when an admin
+ * cancelled it with a credit note, PAID when what was
  * settled covers the contributions and the fines not waived, OVERDUE after the due date with
  * money owed, PARTIALLY_PAID when some arrived, OPEN otherwise (billing-cycle.md §4).
  */
@@ -43,7 +44,8 @@ function summaries(today: BusinessDate) {
            i.total::text AS total, i.contribution_line_count AS "contributionLineCount",
            i.adjustment_line_count AS "adjustmentLineCount",
            f.assessed::text AS "finesAssessed", f.waived::text AS "finesWaived", s.settled::text AS settled,
-           CASE WHEN s.settled >= i.total + f.assessed - f.waived THEN 'PAID'
+           CASE WHEN EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id) THEN 'VOID'
+                WHEN s.settled >= i.total + f.assessed - f.waived THEN 'PAID'
                 WHEN ${today.toString()}::date > i.due_date THEN 'OVERDUE'
                 WHEN s.settled > 0 THEN 'PARTIALLY_PAID'
                 ELSE 'OPEN' END AS status
@@ -126,4 +128,28 @@ export async function invoiceLinesPage(
       FROM invoice_lines
      WHERE invoice_id = ${invoiceId} AND line_number > ${afterLineNumber}
      ORDER BY line_number LIMIT ${limit}`;
+}
+
+export type InvoiceForVoid = {
+  id: string;
+  number: string;
+  isVoid: boolean;
+  settlements: number;
+  finesNotWaived: number;
+  entryId: string | null;
+};
+
+/** The invoice, locked against concurrent settlement or voiding, with what decides whether it may be voided. */
+export async function lockInvoiceForVoid(tx: Tx, invoiceId: string): Promise<InvoiceForVoid | undefined> {
+  const rows = await tx.$queryRaw<{ id: string; number: string }[]>`
+    SELECT id, number FROM invoices WHERE id = ${invoiceId} FOR UPDATE`;
+  const invoice = rows[0];
+  if (!invoice) return undefined;
+  const [facts] = await tx.$queryRaw<Omit<InvoiceForVoid, "id" | "number">[]>`
+    SELECT EXISTS (SELECT 1 FROM invoice_voids WHERE invoice_id = ${invoiceId}) AS "isVoid",
+           (SELECT count(*)::int FROM invoice_settlements WHERE invoice_id = ${invoiceId}) AS settlements,
+           (SELECT count(*)::int FROM late_fines WHERE invoice_id = ${invoiceId} AND waived_at IS NULL
+                                                AND amount > 0) AS "finesNotWaived",
+           (SELECT id FROM journal_entries WHERE source_type = 'INVOICE' AND source_id = ${invoiceId}) AS "entryId"`;
+  return { ...invoice, ...(facts as Omit<InvoiceForVoid, "id" | "number">) };
 }

@@ -1,5 +1,7 @@
 import { Readable } from "node:stream";
 import { createRoute } from "@hono/zod-openapi";
+import { requireStaff, staffActor } from "../auth/middleware.js";
+import type { AuthService } from "../auth/service.js";
 import { establishmentActor } from "../employers/middleware.js";
 import { EstablishmentIdParams } from "../employers/schemas.js";
 import { presentLateFine } from "../fines/presentation.js";
@@ -9,6 +11,7 @@ import { createRouter, errorResponses, jsonContent, sessionSecurity } from "../s
 import { invoiceHtml, invoicePdf } from "./document.js";
 import { presentInvoice, presentInvoiceLine } from "./presentation.js";
 import {
+  CreditNoteResponse,
   InvoiceDetailResponse,
   InvoiceDocumentQuery,
   InvoiceLinesQuery,
@@ -16,6 +19,8 @@ import {
   InvoiceListQuery,
   InvoiceListResponse,
   InvoiceParams,
+  VoidInvoiceBody,
+  VoidInvoiceParams,
 } from "./schemas.js";
 import type { InvoiceService } from "./service.js";
 
@@ -79,8 +84,39 @@ const invoiceDocument = createRoute({
   },
 });
 
-export function invoiceRoutes(invoices: InvoiceService) {
-  return createRouter()
+const voidInvoice = createRoute({
+  method: "post",
+  path: "/v1/invoices/{invoiceId}/void",
+  tags: ["Invoices"],
+  summary:
+    "Void an invoice with a credit note (agency admin): its posting is reversed and the next run re-bills its months",
+  security: sessionSecurity,
+  request: { params: VoidInvoiceParams, body: { required: true, ...jsonContent(VoidInvoiceBody) } },
+  responses: {
+    201: { description: "Voided", ...jsonContent(CreditNoteResponse) },
+    ...errorResponses(
+      "AUTHENTICATION_REQUIRED",
+      "ROLE_NOT_PERMITTED",
+      "INVOICE_NOT_FOUND",
+      "INVOICE_ALREADY_VOID",
+      "INVOICE_HAS_SETTLEMENTS",
+      "INVOICE_HAS_FINES",
+    ),
+  },
+});
+
+export function invoiceRoutes(invoices: InvoiceService, auth: AuthService) {
+  const app = createRouter();
+  app.use("/v1/invoices/*", requireStaff(auth, ["AGENCY_ADMIN"]));
+  return app
+    .openapi(voidInvoice, async (c) => {
+      const credit = await invoices.voidInvoice(
+        staffActor(c.get("actor")),
+        c.req.valid("param").invoiceId,
+        c.req.valid("json").reason,
+      );
+      return c.json({ ...credit, voidedAt: credit.voidedAt.toISOString() }, 201);
+    })
     .openapi(listInvoices, async (c) => {
       const { establishmentId } = c.req.valid("param");
       const query = c.req.valid("query");

@@ -2,7 +2,9 @@ import { z } from "@hono/zod-openapi";
 import { LateFineResponse } from "../fines/schemas.js";
 import { ContributionMonthString, MoneyString } from "../shared/schemas.js";
 
-export const InvoiceStatusSchema = z.enum(["OPEN", "PARTIALLY_PAID", "PAID", "OVERDUE"]).openapi("InvoiceStatus");
+export const InvoiceStatusSchema = z
+  .enum(["OPEN", "PARTIALLY_PAID", "PAID", "OVERDUE", "VOID"])
+  .openapi("InvoiceStatus");
 
 export const InvoiceParams = z.object({
   establishmentId: z
@@ -100,3 +102,26 @@ export const InvoiceLineResponse = z
 export const InvoiceLinesResponse = z
   .object({ lines: z.array(InvoiceLineResponse), nextCursor: z.number().int().nullable() })
   .openapi("InvoiceLinePage");
+
+export const VoidInvoiceParams = z.object({
+  invoiceId: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "invoiceId", in: "path" } }),
+});
+
+export const VoidInvoiceBody = z
+  .object({ reason: z.string().trim().min(5).max(500).openapi({ example: "Billed under the wrong establishment" }) })
+  .openapi("VoidInvoice");
+
+export const CreditNoteResponse = z
+  .object({
+    invoiceId: z.string(),
+    creditNoteNumber: z.string().openapi({ example: "CN-C-202610-100000001" }),
+    reason: z.string(),
+    voidedAt: z.string(),
+    voidedBy: z.string(),
+    reversalEntryId: z.string().nullable(),
+  })
+  .openapi("CreditNote");

@@ -1,13 +1,14 @@
-import type { EstablishmentActor } from "../auth/actor.js";
+import type { EstablishmentActor, StaffActor } from "../auth/actor.js";
 import type { EmployerService } from "../employers/service.js";
 import { listFines } from "../fines/repository.js";
+import { reverseJournalEntry } from "../ledger/service.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import type { ContributionMonth } from "../shared/contribution-month.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { presentInvoice, presentInvoiceLine } from "./presentation.js";
-import { findInvoice, type InvoiceStatus, invoiceLinesPage, listInvoices } from "./repository.js";
+import { findInvoice, type InvoiceStatus, invoiceLinesPage, listInvoices, lockInvoiceForVoid } from "./repository.js";
 
 export const invoicePageSizeMax = 100;
 export const invoiceLinePageSizeMax = 1_000;
@@ -26,6 +27,47 @@ export function createInvoiceService(deps: { db: PrismaClient; clock: Clock; emp
   }
 
   return {
+    /**
+     * Cancels an invoice with a credit note (agency admins): the invoice's journal entry is
+     * reversed, its lines stop counting as billed, and the next run bills what those months
+     * really owe as adjustment lines. Only an invoice nothing was paid against and whose fines
+     * are waived can be voided; the invoice row itself never changes.
+     */
+    async voidInvoice(actor: StaffActor, invoiceId: string, reason: string) {
+      const now = clock.now();
+      return db.$transaction(async (tx) => {
+        const invoice = await lockInvoiceForVoid(tx, invoiceId);
+        if (!invoice) throw new AppError("INVOICE_NOT_FOUND", `no invoice ${invoiceId}`);
+        if (invoice.isVoid) throw new AppError("INVOICE_ALREADY_VOID", `invoice ${invoice.number} was voided already`);
+        if (invoice.settlements > 0) {
+          throw new AppError(
+            "INVOICE_HAS_SETTLEMENTS",
+            `money was applied to ${invoice.number}: refund or move it first`,
+          );
+        }
+        if (invoice.finesNotWaived > 0) {
+          throw new AppError("INVOICE_HAS_FINES", `waive the late fines on ${invoice.number} first`);
+        }
+        const creditNoteNumber = `CN-${invoice.number}`;
+        const reversal = invoice.entryId
+          ? await reverseJournalEntry(tx, invoice.entryId, {
+              effectiveDate: BusinessDate.fromInstant(now),
+              reason: `Credit note ${creditNoteNumber} voids invoice ${invoice.number}: ${reason}`,
+            })
+          : undefined;
+        return tx.invoiceVoid.create({
+          data: {
+            invoiceId: invoice.id,
+            creditNoteNumber,
+            reason,
+            voidedAt: now,
+            voidedBy: `staff:${actor.staffUserId}`,
+            reversalEntryId: reversal?.entryId ?? null,
+          },
+        });
+      });
+    },
+
     async listInvoices(
       actor: EstablishmentActor,
       establishmentId: string,

@@ -93,6 +93,12 @@ export const errorStatus = {
   BILLING_RUN_IN_PROGRESS: 409,
   /** A rate set starts in this month already: withdraw it (if unused) before adding another. */
   RATE_SET_EXISTS: 409,
+  /** The invoice was voided already. */
+  INVOICE_ALREADY_VOID: 409,
+  /** Money was applied to the invoice: refund or reallocate it before voiding. */
+  INVOICE_HAS_SETTLEMENTS: 409,
+  /** Late fines on the invoice are not waived: waive them before voiding. */
+  INVOICE_HAS_FINES: 409,
   /** The fine was waived already. */
   LATE_FINE_ALREADY_WAIVED: 409,
   /** Debits and credits differ, a line is zero, or the entry has too few or too many lines. */

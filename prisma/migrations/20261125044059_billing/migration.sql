@@ -228,6 +228,30 @@ ALTER TABLE "invoice_settlements" ADD CONSTRAINT "invoice_settlements_invoice_id
 -- AddForeignKey
 ALTER TABLE "late_fines" ADD CONSTRAINT "late_fines_invoice_id_fkey" FOREIGN KEY ("invoice_id") REFERENCES "invoices"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
+-- CreateTable
+CREATE TABLE "invoice_voids" (
+    "invoice_id" TEXT NOT NULL,
+    "credit_note_number" TEXT NOT NULL,
+    "reason" TEXT NOT NULL,
+    "voided_at" TIMESTAMPTZ(6) NOT NULL,
+    "voided_by" TEXT NOT NULL,
+    "reversal_entry_id" TEXT,
+
+    CONSTRAINT "invoice_voids_pkey" PRIMARY KEY ("invoice_id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "invoice_voids_credit_note_number_key" ON "invoice_voids"("credit_note_number");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "invoice_voids_reversal_entry_id_key" ON "invoice_voids"("reversal_entry_id");
+
+-- CreateIndex
+CREATE INDEX "invoice_voids_voided_at_idx" ON "invoice_voids"("voided_at");
+
+-- AddForeignKey
+ALTER TABLE "invoice_voids" ADD CONSTRAINT "invoice_voids_invoice_id_fkey" FOREIGN KEY ("invoice_id") REFERENCES "invoices"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
 -- Written by hand: what the schema language cannot say.
 
 -- Rates and wage limits: sane values, first days of months, and never edited. A whole rate
@@ -262,6 +286,8 @@ CREATE TRIGGER invoice_lines_immutable BEFORE UPDATE OR DELETE ON "invoice_lines
 CREATE TRIGGER invoice_lines_not_truncated BEFORE TRUNCATE ON "invoice_lines"
   FOR EACH STATEMENT EXECUTE FUNCTION billing_refuse_change();
 CREATE TRIGGER invoice_settlements_immutable BEFORE UPDATE OR DELETE ON "invoice_settlements"
+  FOR EACH ROW EXECUTE FUNCTION billing_refuse_change();
+CREATE TRIGGER invoice_voids_immutable BEFORE UPDATE OR DELETE ON "invoice_voids"
   FOR EACH ROW EXECUTE FUNCTION billing_refuse_change();
 
 -- A fine is assessed once; the only change it may see is being waived, once.
