@@ -38,36 +38,31 @@ const toRun = (row: RawRun): BillingRunRow => ({
   month: ContributionMonth.parse(row.month.toISOString().slice(0, 7)),
 });
 
+const runColumns = Prisma.sql`
+  id, month, status::text AS status, requested_by AS "requestedBy", created_at AS "createdAt",
+  corrections_since AS "correctionsSince", planned_at AS "plannedAt", completed_at AS "completedAt",
+  establishment_count AS "establishmentCount", chunk_count AS "chunkCount", chunks_issued AS "chunksIssued",
+  invoices_issued AS "invoicesIssued", contribution_lines AS "contributionLines",
+  adjustment_lines AS "adjustmentLines", last_error AS "lastError", updated_at AS "updatedAt"`;
+
 export async function findRun(tx: Tx, where: { id: string } | { month: ContributionMonth }, forUpdate = false) {
   const condition =
     "id" in where ? Prisma.sql`id = ${where.id}` : Prisma.sql`month = ${where.month.firstDay().toString()}::date`;
   const rows = await tx.$queryRaw<RawRun[]>`
-    SELECT id, month, status::text AS status, requested_by AS "requestedBy", created_at AS "createdAt",
-           corrections_since AS "correctionsSince", planned_at AS "plannedAt", completed_at AS "completedAt",
-           establishment_count AS "establishmentCount", chunk_count AS "chunkCount", chunks_issued AS "chunksIssued",
-           invoices_issued AS "invoicesIssued", contribution_lines AS "contributionLines",
-           adjustment_lines AS "adjustmentLines", last_error AS "lastError", updated_at AS "updatedAt"
-      FROM billing_runs WHERE ${condition} ${forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty}`;
+    SELECT ${runColumns} FROM billing_runs WHERE ${condition} ${forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty}`;
   return rows[0] ? toRun(rows[0]) : undefined;
 }
 
-export async function listRuns(tx: Tx, limit: number, beforeMonth?: ContributionMonth) {
-  const rows = await tx.$queryRaw<{ id: string }[]>`
-    SELECT id FROM billing_runs
-     WHERE ${beforeMonth ? Prisma.sql`month < ${beforeMonth.firstDay().toString()}::date` : Prisma.sql`true`}
-     ORDER BY month DESC LIMIT ${limit}`;
-  const runs: BillingRunRow[] = [];
-  for (const row of rows) {
-    const run = await findRun(tx, { id: row.id });
-    if (run) runs.push(run);
-  }
-  return runs;
+/** The latest months' runs first. */
+export async function listRuns(tx: Tx, limit: number): Promise<BillingRunRow[]> {
+  const rows = await tx.$queryRaw<RawRun[]>`
+    SELECT ${runColumns} FROM billing_runs ORDER BY month DESC LIMIT ${limit}`;
+  return rows.map(toRun);
 }
 
 /** The run of the latest month, whatever its status: runs go forward one month at a time. */
-export async function latestRun(tx: Tx) {
-  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM billing_runs ORDER BY month DESC LIMIT 1`;
-  return rows[0] ? findRun(tx, { id: rows[0].id }) : undefined;
+export async function latestRun(tx: Tx): Promise<BillingRunRow | undefined> {
+  return (await listRuns(tx, 1))[0];
 }
 
 export async function earliestRunMonth(tx: Tx): Promise<ContributionMonth | undefined> {
@@ -343,19 +338,9 @@ function chunkPairs(
       ) candidate`;
 }
 
+/** What a chunk issued, per invoice: enough to count (the invoices themselves are in the tables). */
 export type IssuedInvoice = {
   id: string;
-  number: string;
-  establishmentId: string;
-  amounts: ComponentAmounts;
-  total: Money;
-  contributionLineCount: number;
-  adjustmentLineCount: number;
-};
-
-type RawIssuedInvoice = Record<string, string | number> & {
-  id: string;
-  number: string;
   establishmentId: string;
   contributionLineCount: number;
   adjustmentLineCount: number;
@@ -407,7 +392,7 @@ export async function issueChunkInvoices(
       FROM computed_lines JOIN billing_ids ids ON ids.establishment_id = computed_lines.establishment_id`;
   await tx.$executeRawUnsafe("ANALYZE billing_lines");
 
-  const rows = await tx.$queryRaw<RawIssuedInvoice[]>`
+  return tx.$queryRaw<IssuedInvoice[]>`
     WITH totals AS (
       SELECT establishment_id, invoice_id, entry_id, ${sums},
              sum(CASE WHEN kind = 'ADJUSTMENT'
@@ -429,7 +414,7 @@ export async function issueChunkInvoices(
              ${input.issueDate.toString()}::date, ${input.dueDate.toString()}::date,
              ${columns}, adjustment_total, total, contribution_line_count, adjustment_line_count, ${input.now}
         FROM invoice_totals ORDER BY invoice_id
-      RETURNING id, number, establishment_id, ${columns}, total, contribution_line_count, adjustment_line_count
+      RETURNING id, establishment_id, contribution_line_count, adjustment_line_count
     ),
     inserted_lines AS (
       INSERT INTO invoice_lines (invoice_id, line_number, kind, contribution_month, employment_id, subscriber_id,
@@ -440,20 +425,9 @@ export async function issueChunkInvoices(
         FROM billing_lines ORDER BY invoice_id, line_number
     ),
     ${invoiceJournalEntries(input.month, input.issueDate)}
-    SELECT id, number, establishment_id AS "establishmentId",
-           ${Prisma.raw(amountColumns.map((column) => `${column}::text AS ${column}`).join(", "))},
-           total::text AS total, contribution_line_count AS "contributionLineCount",
+    SELECT id, establishment_id AS "establishmentId", contribution_line_count AS "contributionLineCount",
            adjustment_line_count AS "adjustmentLineCount"
       FROM inserted_invoices`;
-  return rows.map((row) => ({
-    id: row.id,
-    number: row.number,
-    establishmentId: row.establishmentId,
-    amounts: amountsOf(row),
-    total: Money.fromDecimal(String(row.total)),
-    contributionLineCount: row.contributionLineCount,
-    adjustmentLineCount: row.adjustmentLineCount,
-  }));
 }
 
 /**

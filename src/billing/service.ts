@@ -275,7 +275,7 @@ export function createBillingService(deps: {
       return run;
     },
 
-    listRuns: (limit: number, beforeMonth?: ContributionMonth) => listRuns(db, limit, beforeMonth),
+    listRuns: (limit: number) => listRuns(db, limit),
 
     /**
      * The scheduled job: bills every month from the one after the latest run up to the month
