@@ -1,6 +1,6 @@
 import type { Population } from "../employers/population.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
-import { Money, Rate } from "../shared/money.js";
+import { type Money, Rate } from "../shared/money.js";
 import { standingWageLimits, type WageLimits } from "../wages/contributory-wage.js";
 
 export type ContributionBranch = "ANNUITIES" | "SANED" | "OCCUPATIONAL_HAZARDS";
@@ -114,14 +114,3 @@ export const domainRateSchedule = new RateSchedule([
   domainSet("2027-07", "2024 law, fourth year: annuities 10.5% a side for new Saudi subscribers", "0.105"),
   domainSet("2028-07", "2024 law, fifth year: annuities 11% a side for new Saudi subscribers", "0.11"),
 ]);
-
-/** The first month Ishtirak bills: the first rate set's. */
-export const firstBillableMonth = ContributionMonth.parse("2022-02");
-
-export const zeroAmounts = (): ComponentAmounts => ({
-  annuitiesEmployer: Money.zero,
-  annuitiesEmployee: Money.zero,
-  sanedEmployer: Money.zero,
-  sanedEmployee: Money.zero,
-  hazardsEmployer: Money.zero,
-});
