@@ -7,9 +7,9 @@ import {
   bearer,
   buildTestApp,
   expectError,
+  moveClockAndSignIn,
   registerEstablishment,
   requestJson,
-  signInEstablishment,
   signInStaff,
   type TestContext,
 } from "../support/test-app.js";
@@ -44,10 +44,7 @@ afterAll(() => context.close());
 
 /** Moves the clock and signs everyone in again: sessions do not outlive a jump of weeks. */
 async function moveClockTo(instant: string) {
-  context.clock.set(instant);
-  admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
-  accountant = (await signInStaff(context, "ACCOUNTANT")).token;
-  for (const employer of [small, large, idle]) employer.token = await signInEstablishment(context, employer);
+  ({ admin, accountant } = await moveClockAndSignIn(context, instant, [small, large, idle]));
 }
 
 describe("a billing run", () => {

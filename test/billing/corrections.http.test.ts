@@ -4,9 +4,9 @@ import { hire, invoiceLines, invoicesOf, runBilling } from "../support/billing.j
 import {
   bearer,
   buildTestApp,
+  moveClockAndSignIn,
   registerEstablishment,
   requestJson,
-  signInEstablishment,
   signInStaff,
   type TestContext,
 } from "../support/test-app.js";
@@ -22,9 +22,7 @@ let october: Awaited<ReturnType<typeof invoicesOf>>["invoices"][number];
 let octoberLines: Awaited<ReturnType<typeof invoiceLines>>;
 
 async function moveClockTo(instant: string) {
-  context.clock.set(instant);
-  admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
-  employer.token = await signInEstablishment(context, employer);
+  ({ admin } = await moveClockAndSignIn(context, instant, [employer]));
 }
 
 beforeAll(async () => {

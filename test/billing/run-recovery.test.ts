@@ -6,9 +6,9 @@ import { hire } from "../support/billing.js";
 import {
   bearer,
   buildTestApp,
+  moveClockAndSignIn,
   registerEstablishment,
   requestJson,
-  signInEstablishment,
   signInStaff,
   type TestContext,
 } from "../support/test-app.js";
@@ -108,9 +108,7 @@ describe("a billing run that stops midway", () => {
 
 describe("the same month billed from several places at once", () => {
   it("creates one run and one invoice per establishment, whoever drives it", async () => {
-    context.clock.set("2026-12-01T06:00:00Z");
-    admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
-    for (const employer of employers) employer.token = await signInEstablishment(context, employer);
+    ({ admin } = await moveClockAndSignIn(context, "2026-12-01T06:00:00Z", employers));
 
     // Two requests at once, and a second process's scheduler driving the run alongside.
     const [first, second] = await Promise.all([

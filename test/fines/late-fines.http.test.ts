@@ -6,9 +6,9 @@ import {
   bearer,
   buildTestApp,
   expectError,
+  moveClockAndSignIn,
   registerEstablishment,
   requestJson,
-  signInEstablishment,
   signInStaff,
   type TestContext,
 } from "../support/test-app.js";
@@ -21,10 +21,7 @@ let employer: Awaited<ReturnType<typeof registerEstablishment>>;
 let invoiceId: string;
 
 async function moveClockTo(instant: string) {
-  context.clock.set(instant);
-  admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
-  accountant = (await signInStaff(context, "ACCOUNTANT")).token;
-  employer.token = await signInEstablishment(context, employer);
+  ({ admin, accountant } = await moveClockAndSignIn(context, instant, [employer]));
 }
 
 const assess = async () => {

@@ -6,9 +6,9 @@ import {
   bearer,
   buildTestApp,
   expectError,
+  moveClockAndSignIn,
   registerEstablishment,
   requestJson,
-  signInEstablishment,
   signInStaff,
   type TestContext,
 } from "../support/test-app.js";
@@ -24,10 +24,7 @@ let finedEmployee: { subscriberId: string };
 const employers = () => [voided, paid, fined];
 
 async function moveClockTo(instant: string) {
-  context.clock.set(instant);
-  admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
-  accountant = (await signInStaff(context, "ACCOUNTANT")).token;
-  for (const employer of employers()) employer.token = await signInEstablishment(context, employer);
+  ({ admin, accountant } = await moveClockAndSignIn(context, instant, employers()));
 }
 
 const octoberInvoice = async (employer: typeof voided) =>

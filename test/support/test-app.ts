@@ -127,3 +127,20 @@ export async function signInEstablishment(
   if (session.status !== 201) throw new Error(`sign-in failed: ${JSON.stringify(session.body)}`);
   return (session.body as { token: string }).token;
 }
+
+/**
+ * Moves the clock and signs everyone in again (a jump of weeks ends every session): a new agency
+ * admin and accountant, whose tokens are returned, and each employer's admin, whose token is
+ * replaced in place.
+ */
+export async function moveClockAndSignIn(
+  context: TestContext,
+  instant: string,
+  employers: { token: string; body: { admin: { email: string; password: string } } }[],
+): Promise<{ admin: string; accountant: string }> {
+  context.clock.set(instant);
+  const admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
+  const accountant = (await signInStaff(context, "ACCOUNTANT")).token;
+  for (const employer of employers) employer.token = await signInEstablishment(context, employer);
+  return { admin, accountant };
+}
