@@ -6,8 +6,6 @@ import { type ComponentKey, contributionComponents, RateSchedule, type RateSet }
 
 export type StoredRateSet = RateSet & { createdAt: Date; createdBy: string };
 
-const monthOf = (date: Date) => ContributionMonth.parse(date.toISOString().slice(0, 7));
-
 /** Every rate set with its rates and limits, oldest first. A handful of rows: read whole. */
 export async function loadRateSets(tx: Tx): Promise<StoredRateSet[]> {
   const [sets, rates, limits] = await Promise.all([
@@ -23,7 +21,10 @@ export async function loadRateSets(tx: Tx): Promise<StoredRateSet[]> {
       const byComponent = {} as Record<ComponentKey, Rate>;
       for (const component of contributionComponents) {
         const row = ratesOf.find((rate) => rate.branch === component.branch && rate.share === component.share);
-        if (!row) throw new Error(`rate set ${monthOf(set.fromMonth).toString()} lacks ${component.key}`);
+        if (!row)
+          throw new Error(
+            `rate set ${ContributionMonth.fromDateColumn(set.fromMonth).toString()} lacks ${component.key}`,
+          );
         byComponent[component.key] = Rate.of(row.rate.toString());
       }
       terms[limit.population] = {
@@ -32,7 +33,7 @@ export async function loadRateSets(tx: Tx): Promise<StoredRateSet[]> {
       };
     }
     return {
-      fromMonth: monthOf(set.fromMonth),
+      fromMonth: ContributionMonth.fromDateColumn(set.fromMonth),
       description: set.description,
       terms,
       createdAt: set.createdAt,

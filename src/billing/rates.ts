@@ -1,4 +1,5 @@
 import type { Population } from "../employers/population.js";
+import type { LedgerAccountCode } from "../ledger/chart-of-accounts.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
 import { type Money, Rate } from "../shared/money.js";
 import { standingWageLimits, type WageLimits } from "../wages/contributory-wage.js";
@@ -11,12 +12,33 @@ export type ContributionShare = "EMPLOYER" | "EMPLOYEE";
  * paid by the employer alone (contributions.md §1), so it has no employee component.
  */
 export const contributionComponents = [
-  { key: "annuitiesEmployer", branch: "ANNUITIES", share: "EMPLOYER" },
-  { key: "annuitiesEmployee", branch: "ANNUITIES", share: "EMPLOYEE" },
-  { key: "sanedEmployer", branch: "SANED", share: "EMPLOYER" },
-  { key: "sanedEmployee", branch: "SANED", share: "EMPLOYEE" },
-  { key: "hazardsEmployer", branch: "OCCUPATIONAL_HAZARDS", share: "EMPLOYER" },
-] as const satisfies readonly { key: string; branch: ContributionBranch; share: ContributionShare }[];
+  {
+    key: "annuitiesEmployer",
+    branch: "ANNUITIES",
+    share: "EMPLOYER",
+    incomeAccount: "CONTRIBUTIONS_ANNUITIES_EMPLOYER",
+  },
+  {
+    key: "annuitiesEmployee",
+    branch: "ANNUITIES",
+    share: "EMPLOYEE",
+    incomeAccount: "CONTRIBUTIONS_ANNUITIES_EMPLOYEE",
+  },
+  { key: "sanedEmployer", branch: "SANED", share: "EMPLOYER", incomeAccount: "CONTRIBUTIONS_SANED_EMPLOYER" },
+  { key: "sanedEmployee", branch: "SANED", share: "EMPLOYEE", incomeAccount: "CONTRIBUTIONS_SANED_EMPLOYEE" },
+  {
+    key: "hazardsEmployer",
+    branch: "OCCUPATIONAL_HAZARDS",
+    share: "EMPLOYER",
+    incomeAccount: "CONTRIBUTIONS_HAZARDS_EMPLOYER",
+  },
+] as const satisfies readonly {
+  key: string;
+  branch: ContributionBranch;
+  share: ContributionShare;
+  /** Where an invoice posts this component's income (the receivable is the other side). */
+  incomeAccount: LedgerAccountCode;
+}[];
 
 export type ComponentKey = (typeof contributionComponents)[number]["key"];
 export type ComponentAmounts = Record<ComponentKey, Money>;

@@ -35,7 +35,7 @@ type RawRun = Omit<BillingRunRow, "month"> & { month: Date };
 
 const toRun = (row: RawRun): BillingRunRow => ({
   ...row,
-  month: ContributionMonth.parse(row.month.toISOString().slice(0, 7)),
+  month: ContributionMonth.fromDateColumn(row.month),
 });
 
 const runColumns = Prisma.sql`
@@ -67,7 +67,7 @@ export async function latestRun(tx: Tx): Promise<BillingRunRow | undefined> {
 
 export async function earliestRunMonth(tx: Tx): Promise<ContributionMonth | undefined> {
   const rows = await tx.$queryRaw<{ month: Date }[]>`SELECT month FROM billing_runs ORDER BY month LIMIT 1`;
-  return rows[0] ? ContributionMonth.parse(rows[0].month.toISOString().slice(0, 7)) : undefined;
+  return rows[0] ? ContributionMonth.fromDateColumn(rows[0].month) : undefined;
 }
 
 export async function insertRun(
@@ -89,8 +89,9 @@ export type CorrectionWindow = { since: Date; firstMonth: ContributionMonth; las
 
 /**
  * The subscribers whose registrations, exits or wages were recorded since the window opened, or
- * who were on an invoice voided since then: only their employments can need a correction (every employment of theirs, because the
- * multi-employer cap ties one employer's figures to the others').
+ * who were on an invoice voided since then: only their employments can need a correction
+ * (every employment of theirs, because the multi-employer cap ties one employer's figures to
+ * the others').
  */
 const changedSubscribers = (since: Date) => Prisma.sql`
   SELECT subscriber_id FROM employments WHERE registered_at >= ${since} OR ended_at >= ${since}
@@ -347,9 +348,9 @@ export type IssuedInvoice = {
 };
 
 /**
- * Issues the invoices of one chunk in one statement: computes the lines, inserts one invoice
- * per establishment that has any, and its lines. `invoiceIds` holds an id for each of the
- * chunk's establishments; an establishment with nothing to bill leaves its id unused.
+ * Issues the invoices of one chunk: stages the computation, then one statement inserts one
+ * invoice per establishment that has any line, its lines, and its journal entry. `ids` holds
+ * ids for each of the chunk's establishments; one with nothing to bill leaves them unused.
  */
 export async function issueChunkInvoices(
   tx: Tx,
@@ -440,15 +441,9 @@ export async function issueChunkInvoices(
  * and summarises them once.
  */
 function invoiceJournalEntries(month: ContributionMonth, issueDate: BusinessDate): Prisma.Sql {
-  const accountOf: Record<string, string> = {
-    annuities_employer: "CONTRIBUTIONS_ANNUITIES_EMPLOYER",
-    annuities_employee: "CONTRIBUTIONS_ANNUITIES_EMPLOYEE",
-    saned_employer: "CONTRIBUTIONS_SANED_EMPLOYER",
-    saned_employee: "CONTRIBUTIONS_SANED_EMPLOYEE",
-    hazards_employer: "CONTRIBUTIONS_HAZARDS_EMPLOYER",
-  };
-  const components = amountColumns.map(
-    (column, index) => Prisma.sql`(${index + 1}, ${accountOf[column]}, NULL::text, -i.${Prisma.raw(column)})`,
+  const components = contributionComponents.map(
+    (component, index) =>
+      Prisma.sql`(${index + 1}, ${component.incomeAccount}, NULL::text, -i.${Prisma.raw(snake(component.key))})`,
   );
   return Prisma.sql`
     entry_lines AS (

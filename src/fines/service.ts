@@ -48,24 +48,20 @@ export function createFineService(deps: { db: PrismaClient; clock: Clock }) {
             const invoices = await overdueInvoices(tx, assessedOn, afterId, assessmentBatchSize);
             if (invoices.length === 0) return undefined;
             const ids = invoices.map((invoice) => invoice.id);
-            const settlements = await settlementsOf(tx, ids);
-            const assessed = await assessedFinesOf(tx, ids);
+            const settlements = groupByInvoice(await settlementsOf(tx, ids));
+            const assessed = groupByInvoice(await assessedFinesOf(tx, ids));
             const fines = invoices.flatMap((invoice) =>
               periodsToAssess({
                 contributions: Money.fromDecimal(invoice.total),
                 dueDate: BusinessDate.fromDateColumn(invoice.dueDate),
-                settlements: settlements
-                  .filter((settlement) => settlement.invoiceId === invoice.id)
-                  .map((settlement) => ({
-                    amount: Money.fromDecimal(settlement.amount),
-                    settledOn: BusinessDate.fromDateColumn(settlement.settledOn),
-                  })),
-                assessed: assessed
-                  .filter((fine) => fine.invoiceId === invoice.id)
-                  .map((fine) => ({
-                    unpaidBase: Money.fromDecimal(fine.unpaidBase),
-                    amount: Money.fromDecimal(fine.amount),
-                  })),
+                settlements: (settlements.get(invoice.id) ?? []).map((settlement) => ({
+                  amount: Money.fromDecimal(settlement.amount),
+                  settledOn: BusinessDate.fromDateColumn(settlement.settledOn),
+                })),
+                assessed: (assessed.get(invoice.id) ?? []).map((fine) => ({
+                  unpaidBase: Money.fromDecimal(fine.unpaidBase),
+                  amount: Money.fromDecimal(fine.amount),
+                })),
                 today: assessedOn,
               }).map((fine) => ({ ...fine, invoice })),
             );
@@ -147,3 +143,14 @@ export function createFineService(deps: { db: PrismaClient; clock: Clock }) {
 }
 
 export type FineService = ReturnType<typeof createFineService>;
+
+/** Rows of a batch by invoice, read once instead of filtering the batch for each invoice. */
+function groupByInvoice<Row extends { invoiceId: string }>(rows: readonly Row[]): Map<string, Row[]> {
+  const byInvoice = new Map<string, Row[]>();
+  for (const row of rows) {
+    const group = byInvoice.get(row.invoiceId);
+    if (group) group.push(row);
+    else byInvoice.set(row.invoiceId, [row]);
+  }
+  return byInvoice;
+}

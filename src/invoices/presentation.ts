@@ -1,9 +1,10 @@
 import { BusinessDate } from "../shared/business-date.js";
+import { ContributionMonth } from "../shared/contribution-month.js";
 import { Money } from "../shared/money.js";
 import type { InvoiceLineRow, InvoiceSummaryRow } from "./repository.js";
 
 const day = (value: Date) => BusinessDate.fromDateColumn(value).toString();
-const month = (value: Date) => day(value).slice(0, 7);
+const month = (value: Date) => ContributionMonth.fromDateColumn(value).toString();
 const sar = (value: string) => Money.fromDecimal(value);
 
 /** An invoice as the API, the printable document and the PDF show it. */

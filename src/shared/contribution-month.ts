@@ -38,6 +38,11 @@ export class ContributionMonth {
     return ContributionMonth.of(date.year, date.month);
   }
 
+  /** The month of a Postgres `date` column read through Prisma (its first day, or any day in it). */
+  static fromDateColumn(value: Date): ContributionMonth {
+    return ContributionMonth.containing(BusinessDate.fromDateColumn(value));
+  }
+
   get year(): number {
     return Math.floor(this.index / 12);
   }
