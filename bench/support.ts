@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
 import pg from "pg";
 import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { LOCAL_STRIPE_WEBHOOK_SECRET, loadConfig } from "../src/config.js";
+import { startLocalStripe } from "../src/payments/local-stripe/start.js";
+import type { StripeConnection } from "../src/payments/stripe-gateway.js";
 import { monotonicMilliseconds, systemClock } from "../src/shared/clock.js";
 import type { Database } from "../src/shared/db/database.js";
 import { migrationNames } from "../src/shared/db/migrations.js";
@@ -60,18 +62,32 @@ export function printFigure(benchmark: string, figure: string, value: string): v
  * The real application over an embedded database, on a loopback port in this process (the
  * PGlite figures: PGlite lives in the serving process).
  */
-export async function serveInProcess(database: Database): Promise<{ baseUrl: string; close(): void }> {
+export async function serveInProcess(
+  database: Database,
+  options: { environment?: Record<string, string>; stripe?: StripeConnection } = {},
+): Promise<{ baseUrl: string; close(): void }> {
+  const config = loadConfig({ LOG_LEVEL: "warn", ...options.environment });
+  const localStripe = options.stripe
+    ? undefined
+    : await startLocalStripe({ port: 0, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET });
   const app = createApp({
     db: database.prisma,
     clock: systemClock,
-    config: loadConfig({ LOG_LEVEL: "warn" }),
+    config,
     logger: createLogger({ level: "warn" }),
     expectedMigrations: await migrationNames(),
+    stripe: options.stripe ?? (localStripe as NonNullable<typeof localStripe>).connection,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
-  return { baseUrl: `http://127.0.0.1:${port}`, close: () => server.close() };
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () => {
+      server.close();
+      void localStripe?.close();
+    },
+  };
 }

@@ -22,6 +22,10 @@ import { invoiceRoutes } from "./invoices/routes.js";
 import { createInvoiceService } from "./invoices/service.js";
 import { ledgerRoutes } from "./ledger/routes.js";
 import { createLedgerService } from "./ledger/service.js";
+import { createStripeProcessing } from "./payments/processing.js";
+import { paymentRoutes } from "./payments/routes.js";
+import { createPaymentService } from "./payments/service.js";
+import type { StripeConnection } from "./payments/stripe-gateway.js";
 import type { Clock } from "./shared/clock.js";
 import type { OpenSnapshot, PrismaClient } from "./shared/db/database.js";
 import {
@@ -33,6 +37,7 @@ import {
   tagAndLogRequests,
 } from "./shared/http.js";
 import type { Logger } from "./shared/logger.js";
+import { webhookRoutes } from "./webhooks/routes.js";
 
 export type AppDeps = {
   db: PrismaClient;
@@ -43,6 +48,8 @@ export type AppDeps = {
   expectedMigrations: readonly string[];
   /** PostgreSQL's consistent bulk-read snapshots (COPY exports); absent on PGlite. */
   openSnapshot?: OpenSnapshot | undefined;
+  /** Stripe, or the local stand-in, and the webhook signing secret. */
+  stripe: StripeConnection;
 };
 
 export const OPENAPI_INFO = {
@@ -103,7 +110,27 @@ export function createApp(deps: AppDeps) {
     ),
   );
 
-  app.route("/", invoiceRoutes(createInvoiceService({ db: deps.db, clock: deps.clock, employers }), auth));
+  const invoices = createInvoiceService({ db: deps.db, clock: deps.clock, employers });
+  app.route("/", invoiceRoutes(invoices, auth));
+
+  const processing = createStripeProcessing({
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger,
+    stripe: deps.stripe,
+    workers: deps.config.payments.webhookWorkers,
+  });
+  const payments = createPaymentService({
+    db: deps.db,
+    clock: deps.clock,
+    gateway: processing.gateway,
+    recorder: processing.recorder,
+    invoices,
+    employers,
+    publicBaseUrl: deps.config.payments.publicBaseUrl,
+  });
+  app.route("/", paymentRoutes({ payments, reconciliation: processing.reconciliation, auth }));
+  app.route("/", webhookRoutes({ webhooks: processing.webhooks, auth }));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {

@@ -39,7 +39,30 @@ const environmentSchema = z.object({
   BILLING_RUN_CRON: z.string().refine(cron.validate, "a cron expression").default("0 2 1 * *"),
   /** When late-payment fines are assessed (cron, Asia/Riyadh): daily at 00:30. */
   LATE_FINE_CRON: z.string().refine(cron.validate, "a cron expression").default("30 0 * * *"),
+  /** Unset: payments go to the local Stripe stand-in started beside the service. */
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_\S+$/, "a Stripe secret or restricted key (sk_test_..., sk_live_...)")
+    .optional(),
+  /** The endpoint's signing secret from the Stripe dashboard; required with STRIPE_SECRET_KEY. */
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_\S+$/, "a webhook signing secret (whsec_...)")
+    .optional(),
+  /** Port of the local Stripe stand-in (only without STRIPE_SECRET_KEY); default PORT + 1. */
+  LOCAL_STRIPE_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** Where browsers reach this service (Stripe Checkout's return links); default http://localhost:PORT. */
+  PUBLIC_BASE_URL: z.url().optional(),
+  /** Stripe events applied at once by a process (PGlite: always 1). */
+  WEBHOOK_WORKERS: z.coerce.number().int().min(1).max(64).default(4),
+  /** When stored Stripe events that failed are tried again (cron): every minute. */
+  STRIPE_EVENT_SWEEP_CRON: z.string().refine(cron.validate, "a cron expression").default("* * * * *"),
+  /** When yesterday's Stripe balance transactions are reconciled with the ledger (cron, Asia/Riyadh). */
+  RECONCILIATION_CRON: z.string().refine(cron.validate, "a cron expression").default("0 4 * * *"),
 });
+
+/** The local stand-in's signing secret: public on purpose, it guards nothing real. */
+export const LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_local_ishtirak_stand_in";
 
 export type Config = Readonly<{
   port: number;
@@ -50,6 +73,15 @@ export type Config = Readonly<{
   uploadLimitBytes: number;
   bootstrapAdmin: { email: string; password: string } | undefined;
   billing: { chunkLines: number; workers: number; runCron: string; lateFineCron: string };
+  payments: {
+    stripe:
+      | { mode: "stripe"; secretKey: string; webhookSecret: string }
+      | { mode: "local"; port: number; webhookSecret: string };
+    publicBaseUrl: string;
+    webhookWorkers: number;
+    sweepCron: string;
+    reconciliationCron: string;
+  };
 }>;
 
 export class ConfigError extends Error {
@@ -68,6 +100,9 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
   }
   const variables = parsed.data;
+  if (variables.STRIPE_SECRET_KEY && !variables.STRIPE_WEBHOOK_SECRET) {
+    throw new ConfigError(["STRIPE_WEBHOOK_SECRET: required with STRIPE_SECRET_KEY (the endpoint's signing secret)"]);
+  }
   return Object.freeze({
     port: variables.PORT,
     host: variables.HOST,
@@ -87,6 +122,24 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       workers: variables.DATABASE_URL === undefined ? 1 : variables.BILLING_RUN_WORKERS,
       runCron: variables.BILLING_RUN_CRON,
       lateFineCron: variables.LATE_FINE_CRON,
+    },
+    payments: {
+      stripe:
+        variables.STRIPE_SECRET_KEY && variables.STRIPE_WEBHOOK_SECRET
+          ? {
+              mode: "stripe" as const,
+              secretKey: variables.STRIPE_SECRET_KEY,
+              webhookSecret: variables.STRIPE_WEBHOOK_SECRET,
+            }
+          : {
+              mode: "local" as const,
+              port: variables.LOCAL_STRIPE_PORT ?? (variables.PORT === 0 ? 0 : variables.PORT + 1),
+              webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET,
+            },
+      publicBaseUrl: (variables.PUBLIC_BASE_URL ?? `http://localhost:${variables.PORT}`).replace(/\/$/, ""),
+      webhookWorkers: variables.DATABASE_URL === undefined ? 1 : variables.WEBHOOK_WORKERS,
+      sweepCron: variables.STRIPE_EVENT_SWEEP_CRON,
+      reconciliationCron: variables.RECONCILIATION_CRON,
     },
   });
 }

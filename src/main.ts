@@ -3,6 +3,8 @@ import { createApp } from "./app.js";
 import { createAuthService } from "./auth/service.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { scheduleJobs } from "./jobs/schedule.js";
+import { deliverOverHttp, startLocalStripe } from "./payments/local-stripe/start.js";
+import { createStripeClient, type StripeConnection } from "./payments/stripe-gateway.js";
 import { monotonicMilliseconds, systemClock } from "./shared/clock.js";
 import { DatabaseUnreachableError } from "./shared/db/database.js";
 import { applyPendingMigrationsInWorker } from "./shared/db/migrate-in-worker.js";
@@ -32,6 +34,28 @@ async function startService(): Promise<void> {
     if (created) logger.info({ email: config.bootstrapAdmin.email }, "created the first agency admin");
   }
 
+  // Without a Stripe key, payments go to the local stand-in, which posts its signed events
+  // back to this service's webhook endpoint.
+  let serviceUrl = `http://127.0.0.1:${config.port}`;
+  const stripeSettings = config.payments.stripe;
+  const localStripe =
+    stripeSettings.mode === "local"
+      ? await startLocalStripe({
+          port: stripeSettings.port,
+          webhookSecret: stripeSettings.webhookSecret,
+          deliver: deliverOverHttp(() => `${serviceUrl}/webhooks/stripe`),
+        })
+      : undefined;
+  const stripe: StripeConnection = localStripe
+    ? localStripe.connection
+    : {
+        client: createStripeClient({ secretKey: (stripeSettings as { secretKey: string }).secretKey }),
+        webhookSecret: stripeSettings.webhookSecret,
+        mode: "stripe",
+      };
+  if (localStripe)
+    logger.info({ url: localStripe.url }, "no STRIPE_SECRET_KEY: payments use the local Stripe stand-in");
+
   const app = createApp({
     db: database.prisma,
     clock: systemClock,
@@ -39,11 +63,13 @@ async function startService(): Promise<void> {
     logger,
     expectedMigrations: await migrationNames(),
     openSnapshot: database.openSnapshot,
+    stripe,
   });
 
-  const jobs = scheduleJobs({ db: database.prisma, clock: systemClock, logger, config });
+  const jobs = scheduleJobs({ db: database.prisma, clock: systemClock, logger, config, stripe });
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (address) => {
+    serviceUrl = `http://127.0.0.1:${address.port}`;
     const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
     const startupMs = Math.round(monotonicMilliseconds() - started);
     console.log(
@@ -58,6 +84,7 @@ async function startService(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "stopping");
     jobs.stop();
+    void localStripe?.close();
     server.close(() => {
       database.close().then(
         () => process.exit(0),

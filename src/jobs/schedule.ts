@@ -4,6 +4,8 @@ import { createBillingService } from "../billing/service.js";
 import type { Config } from "../config.js";
 import { createFineService } from "../fines/service.js";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/service.js";
+import { createStripeProcessing } from "../payments/processing.js";
+import type { StripeConnection } from "../payments/stripe-gateway.js";
 import { AGENCY_TIME_ZONE } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
@@ -14,10 +16,17 @@ import type { Logger } from "../shared/logger.js";
  * twice or in several processes at once: billing runs and fine assessments are exactly-once
  * in the database, not in the scheduler.
  */
-export function scheduleJobs(deps: { db: PrismaClient; clock: Clock; logger: Logger; config: Config }): {
+export function scheduleJobs(deps: {
+  db: PrismaClient;
+  clock: Clock;
+  logger: Logger;
+  config: Config;
+  stripe: StripeConnection;
+}): {
   stop(): void;
 } {
   const { logger } = deps;
+  const stripe = createStripeProcessing({ ...deps, workers: deps.config.payments.webhookWorkers });
   const billing = createBillingService({ ...deps, ...deps.config.billing });
   const fines = createFineService(deps);
   const job = (name: string, expression: string, work: () => Promise<unknown>) =>
@@ -45,6 +54,14 @@ export function scheduleJobs(deps: { db: PrismaClient; clock: Clock; logger: Log
     job("assess-late-fines", deps.config.billing.lateFineCron, async () => {
       const result = await fines.assessLateFines();
       return { ...result, amount: result.amount.toString() };
+    }),
+    // Events whose processing failed (Stripe unreachable, a payment not known yet) are retried.
+    job("apply-stripe-events", deps.config.payments.sweepCron, () => stripe.webhooks.drain()),
+    job("reconcile-stripe", deps.config.payments.reconciliationCron, async () => {
+      const run = await stripe.reconciliation.runForYesterday();
+      if (run.differenceCount > 0)
+        logger.warn({ runId: run.id, differences: run.differences }, "reconciliation differences");
+      return { runId: run.id, differences: run.differenceCount };
     }),
     job("purge-idempotency-keys", "30 3 * * *", () => purgeExpiredIdempotencyKeys(deps)),
     job("purge-ended-sessions", "40 3 * * *", () => createSessionStore(deps).purgeEnded()),

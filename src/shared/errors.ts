@@ -139,6 +139,28 @@ export const errorStatus = {
   UPLOAD_ROWS_REJECTED: 422,
   /** An upload holds more rows than one request may (100,000). */
   UPLOAD_TOO_MANY_ROWS: 413,
+  /** The Stripe-Signature header is missing, does not match the body, or is older than 5 minutes. */
+  WEBHOOK_SIGNATURE_INVALID: 400,
+  /** The signed body is not a JSON Stripe event (id evt_..., type, created, data.object). */
+  WEBHOOK_PAYLOAD_INVALID: 400,
+  /** Invoices are paid in SAR only. */
+  PAYMENT_CURRENCY_UNSUPPORTED: 400,
+  /** A payment amount of zero or less. */
+  PAYMENT_AMOUNT_INVALID: 400,
+  /** No payment attempt with this id for the establishment. */
+  PAYMENT_ATTEMPT_NOT_FOUND: 404,
+  /** No reconciliation run with this id. */
+  RECONCILIATION_RUN_NOT_FOUND: 404,
+  /** The invoice owes nothing: paid in full (or its adjustments leave it at zero or below). */
+  INVOICE_ALREADY_PAID: 409,
+  /** The invoice was voided with a credit note; it is not paid. */
+  INVOICE_VOID: 409,
+  /** There is no credit balance to apply. */
+  CREDIT_BALANCE_EMPTY: 409,
+  /** A payment above what the invoice still owes (overpayment is refused up front). */
+  PAYMENT_AMOUNT_ABOVE_OUTSTANDING: 422,
+  /** Stripe refused the request or could not be reached; nothing was charged. */
+  PAYMENT_PROCESSOR_UNAVAILABLE: 502,
   /** Something failed that the request could not have caused; details are in the log only. */
   INTERNAL: 500,
   /** The database is unreachable or has migrations still to apply. */

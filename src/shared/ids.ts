@@ -5,7 +5,27 @@ import { v7 as uuidv7 } from "uuid";
  * support ticket says what it names. The rest is a UUIDv7 in hex: time-ordered, so new rows
  * land at the end of their index instead of all over it.
  */
-export type IdPrefix = "je" | "stf" | "ses" | "est" | "eu" | "key" | "sub" | "emp" | "wg" | "run" | "inv" | "fine";
+export type IdPrefix =
+  | "je"
+  | "stf"
+  | "ses"
+  | "est"
+  | "eu"
+  | "key"
+  | "sub"
+  | "emp"
+  | "wg"
+  | "run"
+  | "inv"
+  | "fine"
+  | "pat"
+  | "pay"
+  | "rfd"
+  | "dsp"
+  | "pbt"
+  | "pout"
+  | "alc"
+  | "rec";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${uuidv7().replaceAll("-", "")}`;

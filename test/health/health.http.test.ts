@@ -41,6 +41,7 @@ describe("readiness failures", () => {
       config: context.config,
       logger: createLogger({ level: "silent" }),
       expectedMigrations,
+      stripe: context.stripe.connection,
     });
 
   it("is not ready on a database that has never been migrated", async () => {

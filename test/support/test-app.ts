@@ -1,7 +1,10 @@
 import { expect } from "vitest";
 import { createApp } from "../../src/app.js";
 import { createAuthService } from "../../src/auth/service.js";
-import { type Config, loadConfig } from "../../src/config.js";
+import { type Config, LOCAL_STRIPE_WEBHOOK_SECRET, loadConfig } from "../../src/config.js";
+import { startLocalStripe } from "../../src/payments/local-stripe/start.js";
+import type { Deliver } from "../../src/payments/local-stripe/state.js";
+import type { StripeConnection } from "../../src/payments/stripe-gateway.js";
 import { FixedClock } from "../../src/shared/clock.js";
 import { migrationNames } from "../../src/shared/db/migrations.js";
 import { ErrorResponseSchema } from "../../src/shared/http.js";
@@ -15,24 +18,61 @@ export type TestContext = {
   database: TestDatabase;
   clock: FixedClock;
   config: Config;
+  /** The local Stripe stand-in the app's Stripe client talks to, over HTTP. */
+  stripe: Awaited<ReturnType<typeof startLocalStripe>>;
   close(): Promise<void>;
 };
 
-/** The real application over a fresh test database and a fixed clock. */
-export async function buildTestApp(options: { environment?: Record<string, string> } = {}): Promise<TestContext> {
+/**
+ * The real application over a fresh test database and a fixed clock, with its Stripe client
+ * pointed at the local stand-in. The stand-in's signed events go into the app's webhook
+ * endpoint as they happen, unless `stripeEvents` is "kept" (then they wait in
+ * `stripe.local.state.emitted` for the test to deliver).
+ */
+export async function buildTestApp(
+  options: { environment?: Record<string, string>; stripeEvents?: "delivered" | "kept" } = {},
+): Promise<TestContext> {
   const database = await createTestDatabase();
   const clock = new FixedClock(TEST_NOW);
   const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", ...options.environment });
-  const app = createApp({
+  let app: ReturnType<typeof createApp> | undefined;
+  const deliver: Deliver = async ({ payload, signature }) => {
+    const response = await app?.request("/webhooks/stripe", {
+      method: "POST",
+      headers: { "content-type": "application/json", "stripe-signature": signature },
+      body: payload,
+    });
+    if (response?.status !== 200) throw new Error(`webhook answered ${response?.status}: ${await response?.text()}`);
+  };
+  const stripe = await startLocalStripe({
+    port: 0,
+    webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET,
+    deliver: options.stripeEvents === "kept" ? undefined : deliver,
+    now: () => Math.floor(clock.now().getTime() / 1000),
+  });
+  app = createApp({
     db: database.prisma,
     clock,
     config,
     logger: createLogger({ level: config.logLevel }),
     expectedMigrations: await migrationNames(),
     openSnapshot: database.openSnapshot,
+    stripe: stripe.connection,
   });
-  return { app, database, clock, config, close: () => database.drop() };
+  return {
+    app,
+    database,
+    clock,
+    config,
+    stripe,
+    close: async () => {
+      await stripe.close();
+      await database.drop();
+    },
+  };
 }
+
+export type { StripeConnection };
 
 export type TestResponse = { status: number; headers: Headers; body: unknown };
 

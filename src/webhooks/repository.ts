@@ -1,0 +1,117 @@
+import type { StripeEventStatus } from "../generated/prisma/enums.js";
+import type { PrismaClient, Tx } from "../shared/db/database.js";
+
+export type StoredEvent = { id: string; type: string; payload: string; attempts: number };
+
+/**
+ * Stores a verified event once. A second delivery of the same id only counts itself; the
+ * first one's body is kept.
+ */
+export async function storeEvent(
+  db: PrismaClient,
+  event: { id: string; type: string; apiVersion: string | null; livemode: boolean; created: Date; payload: string },
+  receivedAt: Date,
+): Promise<{ stored: "new" | "duplicate"; status: StripeEventStatus }> {
+  const rows = await db.$queryRaw<{ inserted: boolean; status: StripeEventStatus }[]>`
+    INSERT INTO stripe_events (id, type, api_version, livemode, stripe_created_at, payload, received_at, next_attempt_at)
+    VALUES (${event.id}, ${event.type}, ${event.apiVersion}, ${event.livemode}, ${event.created}, ${event.payload},
+            ${receivedAt}, ${receivedAt})
+    ON CONFLICT (id) DO UPDATE SET deliveries = stripe_events.deliveries + 1
+    RETURNING (xmax = 0) AS inserted, status`;
+  const row = rows[0];
+  if (!row) throw new Error(`storing event ${event.id} returned nothing`);
+  return { stored: row.inserted ? "new" : "duplicate", status: row.status };
+}
+
+/**
+ * Leases due events to this worker: pending, not leased by a live worker, their next attempt
+ * due. A lease outlives a crashed worker by `leaseSeconds`, then another takes the event.
+ */
+export async function leaseDueEvents(
+  db: PrismaClient,
+  query: { now: Date; leaseSeconds: number; limit: number },
+): Promise<StoredEvent[]> {
+  const leasedUntil = new Date(query.now.getTime() + query.leaseSeconds * 1000);
+  return db.$queryRaw<StoredEvent[]>`
+    UPDATE stripe_events e SET leased_until = ${leasedUntil}, attempts = e.attempts + 1
+      FROM (SELECT id FROM stripe_events
+             WHERE status = 'PENDING' AND next_attempt_at <= ${query.now}
+               AND (leased_until IS NULL OR leased_until < ${query.now})
+             ORDER BY stripe_created_at, id
+             LIMIT ${query.limit}
+               FOR UPDATE SKIP LOCKED) due
+     WHERE e.id = due.id
+    RETURNING e.id, e.type, e.payload, e.attempts`;
+}
+
+/** Marks the event done inside the transaction that applied it. */
+export async function finishEvent(
+  tx: Tx,
+  eventId: string,
+  result: { status: Exclude<StripeEventStatus, "PENDING">; outcome: string },
+  now: Date,
+): Promise<void> {
+  await tx.stripeEvent.update({
+    where: { id: eventId },
+    data: { status: result.status, outcome: result.outcome, processedAt: now, leasedUntil: null, lastError: null },
+  });
+}
+
+/** Gives the event back with the error, to be tried again at `nextAttemptAt`. */
+export async function failEvent(db: PrismaClient, eventId: string, error: string, nextAttemptAt: Date) {
+  await db.stripeEvent.updateMany({
+    where: { id: eventId, status: "PENDING" },
+    data: { lastError: error.slice(0, 2000), leasedUntil: null, nextAttemptAt },
+  });
+}
+
+export async function listEvents(
+  db: PrismaClient,
+  query: { status?: StripeEventStatus | undefined; type?: string | undefined; limit: number },
+) {
+  return db.stripeEvent.findMany({
+    where: {
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.type ? { type: query.type } : {}),
+    },
+    orderBy: [{ stripeCreatedAt: "desc" }, { id: "desc" }],
+    take: query.limit,
+    select: {
+      id: true,
+      type: true,
+      status: true,
+      deliveries: true,
+      attempts: true,
+      stripeCreatedAt: true,
+      receivedAt: true,
+      processedAt: true,
+      outcome: true,
+      lastError: true,
+    },
+  });
+}
+
+/** Stored events in Stripe's order, a page at a time, for replay. */
+export async function eventsPage(
+  db: PrismaClient,
+  query: { since?: Date | undefined; type?: string | undefined; after?: { created: Date; id: string }; limit: number },
+): Promise<(StoredEvent & { stripeCreatedAt: Date })[]> {
+  const rows = await db.stripeEvent.findMany({
+    where: {
+      ...(query.since ? { stripeCreatedAt: { gte: query.since } } : {}),
+      ...(query.type ? { type: query.type } : {}),
+      ...(query.after
+        ? {
+            OR: [
+              { stripeCreatedAt: { gt: query.after.created } },
+              { stripeCreatedAt: query.after.created, id: { gt: query.after.id } },
+            ],
+          }
+        : {}),
+    },
+    orderBy: [{ stripeCreatedAt: "asc" }, { id: "asc" }],
+    take: query.limit,
+    select: { id: true, type: true, payload: true, attempts: true, stripeCreatedAt: true },
+  });
+  return rows;
+}

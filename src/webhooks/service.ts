@@ -1,0 +1,249 @@
+import Stripe from "stripe";
+import type { PaymentRecorder, RecordOutcome, WithinTransaction } from "../payments/record.js";
+import type { StripeConnection, StripeGateway } from "../payments/stripe-gateway.js";
+import type { Clock } from "../shared/clock.js";
+import type { PrismaClient } from "../shared/db/database.js";
+import { AppError } from "../shared/errors.js";
+import type { Logger } from "../shared/logger.js";
+import { eventsPage, failEvent, finishEvent, leaseDueEvents, listEvents, storeEvent } from "./repository.js";
+import { toStripeAction } from "./translate.js";
+
+/** How long a worker may hold an event before another may take it (it holds no transaction meanwhile). */
+const leaseSeconds = 120;
+/** Longest wait between two attempts at an event that keeps failing. */
+const retryDelaySecondsMax = 3_600;
+/** Events leased per worker per round. */
+const leaseBatchPerWorker = 16;
+/** Events read per page by replay. */
+const replayPageSize = 500;
+/** Stripe's default: a signature older than this is refused as a replay. */
+export const signatureToleranceSeconds = 300;
+
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(2 ** Math.min(attempts, 12), retryDelaySecondsMax);
+}
+
+/**
+ * Webhook intake and processing. `receive` verifies and stores (nothing else happens while
+ * Stripe waits); workers then lease stored events, apply each in one transaction that also
+ * marks it processed, and give failures back with a growing delay. The stored event is the
+ * job: there is no second queue to lose or double it.
+ */
+export function createWebhookService(deps: {
+  db: PrismaClient;
+  clock: Clock;
+  logger: Logger;
+  stripe: StripeConnection;
+  gateway: StripeGateway;
+  recorder: PaymentRecorder;
+  workers: number;
+}) {
+  const { db, clock, logger, stripe, gateway, recorder } = deps;
+
+  function verify(rawBody: string, signature: string | undefined): Stripe.Event {
+    if (!signature) throw new AppError("WEBHOOK_SIGNATURE_INVALID", "the Stripe-Signature header is missing");
+    try {
+      return stripe.client.webhooks.constructEvent(
+        rawBody,
+        signature,
+        stripe.webhookSecret,
+        signatureToleranceSeconds,
+        undefined,
+        Math.floor(clock.now().getTime() / 1000),
+      );
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
+        throw new AppError("WEBHOOK_SIGNATURE_INVALID", `signature refused: ${error.message}`);
+      }
+      throw new AppError("WEBHOOK_PAYLOAD_INVALID", "the signed body is not a JSON Stripe event");
+    }
+  }
+
+  function assertEventShape(event: Stripe.Event): void {
+    const candidate = event as unknown as Record<string, unknown>;
+    const data = candidate.data as Record<string, unknown> | undefined;
+    if (
+      typeof candidate.id !== "string" ||
+      !/^evt_\w+$/.test(candidate.id) ||
+      candidate.object !== "event" ||
+      typeof candidate.type !== "string" ||
+      typeof candidate.created !== "number" ||
+      !data ||
+      typeof data.object !== "object" ||
+      data.object === null
+    ) {
+      throw new AppError(
+        "WEBHOOK_PAYLOAD_INVALID",
+        "the signed body is not a Stripe event (id, type, created, data.object)",
+      );
+    }
+  }
+
+  /** Applies one event; throws when it must be tried again later. */
+  async function apply(event: Stripe.Event, within: WithinTransaction): Promise<RecordOutcome> {
+    const action = toStripeAction(event);
+    switch (action.kind) {
+      case "payment-succeeded": {
+        const intent = await gateway.retrievePaymentIntent(action.paymentIntentId);
+        if (!intent) throw new Error(`Stripe does not know payment intent ${action.paymentIntentId}`);
+        return recorder.recordPayment(intent, within);
+      }
+      case "payment-failed":
+        return recorder.markAttemptFailed(
+          { attemptId: action.attemptId, stripeObjectId: action.stripeObjectId },
+          { at: action.at, message: action.message },
+          within,
+        );
+      case "charge-refunded":
+        await recordPaymentFirst({ chargeId: action.chargeId, paymentIntentId: action.paymentIntentId });
+        return recorder.recordRefunds(action, await gateway.listRefunds(action.chargeId), within);
+      case "dispute-changed":
+        await recordPaymentFirst({
+          chargeId: action.dispute.chargeId,
+          paymentIntentId: action.dispute.paymentIntentId,
+        });
+        return recorder.recordDispute(action.dispute, within);
+      case "payout-paid":
+        return recorder.recordPayout(action.payout, within);
+      case "nothing": {
+        const outcome = { status: "IGNORED", outcome: action.reason } as const;
+        await db.$transaction((tx) => within(tx, outcome));
+        return outcome;
+      }
+    }
+  }
+
+  /**
+   * A refund or dispute can arrive before the payment it concerns: then the payment is read
+   * from Stripe and recorded first, as its own event would have done.
+   */
+  async function recordPaymentFirst(reference: { chargeId: string; paymentIntentId: string | null }) {
+    if (await recorder.paymentKnown(reference)) return;
+    if (!reference.paymentIntentId) throw new Error(`charge ${reference.chargeId} names no payment intent`);
+    const intent = await gateway.retrievePaymentIntent(reference.paymentIntentId);
+    if (!intent) throw new Error(`Stripe does not know payment intent ${reference.paymentIntentId}`);
+    const outcome = await recorder.recordPayment(intent);
+    if (outcome.status !== "PROCESSED") throw new Error(`its payment could not be recorded: ${outcome.outcome}`);
+  }
+
+  async function processStored(stored: {
+    id: string;
+    payload: string;
+    attempts: number;
+  }): Promise<RecordOutcome | undefined> {
+    try {
+      const event = JSON.parse(stored.payload) as Stripe.Event;
+      return await apply(event, (tx, outcome) =>
+        finishEvent(tx, stored.id, { status: outcome.status, outcome: outcome.outcome }, clock.now()),
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const next = new Date(clock.now().getTime() + retryDelaySeconds(stored.attempts) * 1000);
+      logger.warn(
+        { eventId: stored.id, attempts: stored.attempts, err: message },
+        "stripe event not applied; will retry",
+      );
+      await failEvent(db, stored.id, message, next);
+      return undefined;
+    }
+  }
+
+  let draining: Promise<{ processed: number; failed: number }> | undefined;
+  let again = false;
+
+  /** Leases and applies due events until none is left, with `workers` in parallel. */
+  async function drainOnce(): Promise<{ processed: number; failed: number }> {
+    const totals = { processed: 0, failed: 0 };
+    for (;;) {
+      const leased = await leaseDueEvents(db, {
+        now: clock.now(),
+        leaseSeconds,
+        limit: deps.workers * leaseBatchPerWorker,
+      });
+      if (leased.length === 0) return totals;
+      const queue = [...leased];
+      const worker = async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const outcome = await processStored(next);
+          if (outcome) totals.processed += 1;
+          else totals.failed += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(deps.workers, leased.length) }, worker));
+      if (totals.failed > 0 && leased.length < deps.workers * leaseBatchPerWorker) return totals;
+    }
+  }
+
+  function drain(): Promise<{ processed: number; failed: number }> {
+    if (draining) {
+      again = true;
+      return draining.then(() => drain());
+    }
+    draining = (async () => {
+      const totals = { processed: 0, failed: 0 };
+      do {
+        again = false;
+        const round = await drainOnce();
+        totals.processed += round.processed;
+        totals.failed += round.failed;
+      } while (again);
+      return totals;
+    })().finally(() => {
+      draining = undefined;
+    });
+    return draining;
+  }
+
+  return {
+    /** Verifies and stores one delivery, then wakes the workers without waiting for them. */
+    async receive(rawBody: string, signature: string | undefined) {
+      const event = verify(rawBody, signature);
+      assertEventShape(event);
+      const stored = await storeEvent(
+        db,
+        {
+          id: event.id,
+          type: event.type,
+          apiVersion: event.api_version ?? null,
+          livemode: event.livemode,
+          created: new Date(event.created * 1000),
+          payload: rawBody,
+        },
+        clock.now(),
+      );
+      if (stored.stored === "new") {
+        drain().catch((error: unknown) => logger.error({ err: error }, "stripe event processing stopped"));
+      }
+      return { eventId: event.id, type: event.type, ...stored };
+    },
+
+    drain,
+
+    listEvents: (query: Parameters<typeof listEvents>[1]) => listEvents(db, query),
+
+    /**
+     * Applies stored events again, in Stripe's order, whatever their status: every fact is
+     * keyed by Stripe's ids, so this only adds what a fixed bug failed to record before.
+     */
+    async replay(options: { since?: Date | undefined; type?: string | undefined }) {
+      const totals = { replayed: 0, processed: 0, ignored: 0, rejected: 0, failed: 0 };
+      let after: { created: Date; id: string } | undefined;
+      for (;;) {
+        const page = await eventsPage(db, { ...options, ...(after ? { after } : {}), limit: replayPageSize });
+        for (const stored of page) {
+          totals.replayed += 1;
+          const outcome = await processStored(stored);
+          if (!outcome) totals.failed += 1;
+          else if (outcome.status === "PROCESSED") totals.processed += 1;
+          else if (outcome.status === "IGNORED") totals.ignored += 1;
+          else totals.rejected += 1;
+        }
+        const last = page.at(-1);
+        if (!last || page.length < replayPageSize) return totals;
+        after = { created: last.stripeCreatedAt, id: last.id };
+      }
+    },
+  };
+}
+
+export type WebhookService = ReturnType<typeof createWebhookService>;

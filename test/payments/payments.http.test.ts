@@ -1,0 +1,399 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fakeProcessorFee } from "../../src/payments/local-stripe/state.js";
+import { PaymentAttemptListResponse } from "../../src/payments/schemas.js";
+import { Money } from "../../src/shared/money.js";
+import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
+import { applyStripeEvents, ledgerBalances, paymentsOf, startPayment } from "../support/payments.js";
+import {
+  bearer,
+  buildTestApp,
+  expectError,
+  registerEstablishment,
+  requestJson,
+  signInStaff,
+  type TestContext,
+} from "../support/test-app.js";
+
+// The clock stands on 25 November 2026: October is billed, due 15 December, nothing overdue.
+let context: TestContext;
+let admin: string;
+let accountant: string;
+type Employer = Awaited<ReturnType<typeof registerEstablishment>>;
+const pool: Employer[] = [];
+let poolIndex = 0;
+/** Each test takes its own establishment with one open October invoice. */
+const nextEmployer = () => {
+  const employer = pool[poolIndex++];
+  if (!employer) throw new Error("the pool of establishments ran out: add more in beforeAll");
+  return employer;
+};
+const octoberInvoice = async (employer: Employer) => {
+  const [invoice] = (await invoicesOf(context, employer, "?month=2026-10")).invoices;
+  if (!invoice) throw new Error("no October invoice");
+  return invoice;
+};
+const feeOf = (amount: string) =>
+  Money.fromHalalas(BigInt(fakeProcessorFee(Number(Money.sar(amount).toHalalas())))).toString();
+const stand = () => context.stripe.local.state;
+
+beforeAll(async () => {
+  context = await buildTestApp();
+  admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
+  accountant = (await signInStaff(context, "ACCOUNTANT")).token;
+  for (let index = 0; index < 14; index++) {
+    const employer = await registerEstablishment(context);
+    await hire(context, employer, { startDate: "2026-09-01", basic: `${6000 + index * 250}.00` });
+    pool.push(employer);
+  }
+  await runBilling(context, admin, "2026-10");
+});
+afterAll(() => context.close());
+
+describe("paying an invoice through Stripe Checkout", () => {
+  it("pays in full through the checkout page: receivable to processor cash, fee as expense, invoice PAID", async () => {
+    const employer = nextEmployer();
+    const invoice = await octoberInvoice(employer);
+    const before = await ledgerBalances(context, accountant);
+    const attempt = await startPayment(context, employer, invoice.id);
+    expect(attempt).toMatchObject({
+      method: "CHECKOUT",
+      amount: invoice.totals.outstanding,
+      status: "OPEN",
+      currency: "SAR",
+    });
+    expect(attempt.checkoutUrl).toMatch(/^http:\/\/localhost:\d+\/checkout\/cs_test_/);
+
+    // What the employer's browser does: open the page, press Pay, follow the redirect.
+    const page = await fetch(attempt.checkoutUrl as string);
+    expect(await page.text()).toContain(`${invoice.totals.outstanding} SAR`);
+    const paid = await fetch(attempt.checkoutUrl as string, {
+      method: "POST",
+      body: new URLSearchParams({ outcome: "succeeded" }),
+      redirect: "manual",
+    });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get("location")).toContain(`/payments/return?attempt=${attempt.id}`);
+
+    const applied = await applyStripeEvents(context, admin);
+    expect(applied.failed).toBe(0);
+    expect(await invoiceDetail(context, employer, invoice.id)).toMatchObject({ status: "PAID" });
+    const fee = feeOf(invoice.totals.outstanding);
+    const after = await ledgerBalances(context, accountant, employer.establishment.id);
+    expect(after.own).toEqual({
+      RECEIVABLE_CONTRIBUTIONS: "0.00",
+      RECEIVABLE_FINES: "0.00",
+      UNAPPLIED_PAYMENTS: "0.00",
+    });
+    const moved = (code: string) =>
+      Money.sar(after.accounts[code] as string)
+        .minus(Money.sar(before.accounts[code] as string))
+        .toString();
+    expect(moved("PROCESSOR_CASH")).toBe(Money.sar(invoice.totals.outstanding).minus(Money.sar(fee)).toString());
+    expect(moved("PROCESSOR_FEES")).toBe(fee);
+    expect(after.totals.debit).toBe(after.totals.credit);
+
+    const receipts = await paymentsOf(context, employer);
+    expect(receipts.payments).toEqual([
+      expect.objectContaining({ invoiceId: invoice.id, amount: invoice.totals.outstanding, fee, refunded: "0.00" }),
+    ]);
+    expect(receipts.creditBalance).toBe("0.00");
+    const returnPage = await context.app.request(`/payments/return?attempt=${attempt.id}`);
+    expect(await returnPage.text()).toContain("PAID");
+    // Stripe delivered checkout.session.completed, charge.succeeded and payment_intent.succeeded.
+    const events = await requestJson(context.app, "GET", "/v1/stripe-events?limit=200", undefined, bearer(accountant));
+    const types = (events.body as { events: { type: string; status: string; outcome: string }[] }).events
+      .filter((event) => event.outcome?.includes("recorded") || event.type === "charge.succeeded")
+      .map((event) => event.type);
+    expect(types).toEqual(expect.arrayContaining(["checkout.session.completed", "payment_intent.succeeded"]));
+  });
+
+  it("returns the same attempt for an identical request, and the same Checkout Session for the same idempotency key", async () => {
+    const employer = nextEmployer();
+    const invoice = await octoberInvoice(employer);
+    const first = await startPayment(context, employer, invoice.id);
+    const again = await startPayment(context, employer, invoice.id);
+    expect(again).toMatchObject({ id: first.id, checkoutUrl: first.checkoutUrl, reused: true });
+    const sessions = stand().list(
+      "checkout.session",
+      (session) => (session.metadata as { invoice_id: string }).invoice_id === invoice.id,
+    );
+    expect(sessions).toHaveLength(1);
+    // A retried POST with an Idempotency-Key replays the stored answer.
+    const keyed = () =>
+      requestJson(
+        context.app,
+        "POST",
+        `/v1/establishments/${employer.establishment.id}/invoices/${invoice.id}/payments`,
+        { method: "PAYMENT_INTENT", amount: "100.00" },
+        { ...bearer(employer.token), "idempotency-key": `pay-${invoice.id}` },
+      );
+    const [one, two] = [await keyed(), await keyed()];
+    expect(one.status).toBe(201);
+    expect(two.body).toEqual(one.body);
+    expect(
+      stand().list("payment_intent", (intent) => (intent.metadata as { invoice_id: string }).invoice_id === invoice.id),
+    ).toHaveLength(1);
+  });
+
+  it("takes a partial payment by PaymentIntent: PARTIALLY_PAID, then paid in full by a second one", async () => {
+    const employer = nextEmployer();
+    const invoice = await octoberInvoice(employer);
+    const partial = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT", amount: "500.00" });
+    expect(partial.clientSecret).toMatch(/^pi_\w+_secret_\w+$/);
+    expect(partial.checkoutUrl).toBeNull();
+    stand().confirmPaymentIntent(partial.stripeObjectId as string, "succeeded");
+    await applyStripeEvents(context, admin);
+    const afterPartial = await invoiceDetail(context, employer, invoice.id);
+    expect(afterPartial).toMatchObject({ status: "PARTIALLY_PAID" });
+    expect(afterPartial.totals.settled).toBe("500.00");
+
+    const rest = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
+    expect(rest.amount).toBe(Money.sar(invoice.totals.outstanding).minus(Money.sar("500.00")).toString());
+    stand().confirmPaymentIntent(rest.stripeObjectId as string, "succeeded");
+    await applyStripeEvents(context, admin);
+    expect((await invoiceDetail(context, employer, invoice.id)).status).toBe("PAID");
+  });
+
+  it("keeps an overpayment as the establishment's credit balance", async () => {
+    const employer = nextEmployer();
+    const invoice = await octoberInvoice(employer);
+    // Two tabs, two checkouts for the full amount, both paid.
+    const first = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
+    const second = await startPayment(context, employer, invoice.id, { method: "CHECKOUT" });
+    stand().confirmPaymentIntent(first.stripeObjectId as string, "succeeded");
+    stand().completeCheckout(second.stripeObjectId as string, "succeeded");
+    await applyStripeEvents(context, admin);
+    const receipts = await paymentsOf(context, employer);
+    expect(receipts.payments).toHaveLength(2);
+    expect(receipts.creditBalance).toBe(invoice.totals.outstanding);
+    const own = (await ledgerBalances(context, accountant, employer.establishment.id)).own;
+    expect(own).toEqual({
+      RECEIVABLE_CONTRIBUTIONS: "0.00",
+      RECEIVABLE_FINES: "0.00",
+      UNAPPLIED_PAYMENTS: Money.sar(invoice.totals.outstanding).negate().toString(),
+    });
+    const credit = await requestJson(
+      context.app,
+      "POST",
+      `/v1/establishments/${employer.establishment.id}/invoices/${invoice.id}/credit-applications`,
+      undefined,
+      bearer(employer.token),
+    );
+    expectError(credit, 409, "INVOICE_ALREADY_PAID");
+  });
+
+  it("records a declined card as a failed attempt, and a later success on the same page wins", async () => {
+    const employer = nextEmployer();
+    const invoice = await octoberInvoice(employer);
+    const attempt = await startPayment(context, employer, invoice.id);
+    stand().completeCheckout(attempt.stripeObjectId as string, "declined");
+    await applyStripeEvents(context, admin);
+    const attempts = async () =>
+      PaymentAttemptListResponse.parse(
+        (
+          await requestJson(
+            context.app,
+            "GET",
+            `/v1/establishments/${employer.establishment.id}/payment-attempts?invoiceId=${invoice.id}`,
+            undefined,
+            bearer(employer.token),
+          )
+        ).body,
+      ).attempts;
+    expect(await attempts()).toEqual([
+      expect.objectContaining({ id: attempt.id, status: "FAILED", failureMessage: "Your card was declined." }),
+    ]);
+    stand().completeCheckout(attempt.stripeObjectId as string, "succeeded");
+    await applyStripeEvents(context, admin);
+    expect((await attempts())[0]).toMatchObject({ id: attempt.id, status: "PAID" });
+    expect((await invoiceDetail(context, employer, invoice.id)).status).toBe("PAID");
+  });
+
+  it("waits for an asynchronous bank payment: nothing on completion, paid on async_payment_succeeded, failed on async_payment_failed", async () => {
+    const employer = nextEmployer();
+    const invoice = await octoberInvoice(employer);
+    const slow = await startPayment(context, employer, invoice.id, { amount: "300.00" });
+    stand().completeCheckout(slow.stripeObjectId as string, "async");
+    await applyStripeEvents(context, admin);
+    expect((await invoiceDetail(context, employer, invoice.id)).totals.settled).toBe("0.00");
+    stand().settleAsync(slow.stripeObjectId as string, "succeeded");
+    await applyStripeEvents(context, admin);
+    expect((await invoiceDetail(context, employer, invoice.id)).totals.settled).toBe("300.00");
+
+    const failing = await startPayment(context, employer, invoice.id, { amount: "200.00" });
+    stand().completeCheckout(failing.stripeObjectId as string, "async");
+    stand().settleAsync(failing.stripeObjectId as string, "failed");
+    await applyStripeEvents(context, admin);
+    expect((await invoiceDetail(context, employer, invoice.id)).totals.settled).toBe("300.00");
+    const events = await requestJson(
+      context.app,
+      "GET",
+      "/v1/stripe-events?type=checkout.session.async_payment_failed",
+      undefined,
+      bearer(admin),
+    );
+    expect((events.body as { events: { status: string }[] }).events).toEqual([
+      expect.objectContaining({ status: "PROCESSED" }),
+    ]);
+  });
+});
+
+describe("refunds, disputes and payouts", () => {
+  it("a partial refund reopens what it takes back; a full refund leaves the invoice unpaid", async () => {
+    const employer = nextEmployer();
+    const invoice = await octoberInvoice(employer);
+    const attempt = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
+    stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded");
+    await applyStripeEvents(context, admin);
+    const before = await ledgerBalances(context, accountant);
+
+    // The agency refunds through Stripe's API (here the SDK against the stand-in).
+    await context.stripe.connection.client.refunds.create({
+      payment_intent: attempt.stripeObjectId as string,
+      amount: 10_000,
+    });
+    await applyStripeEvents(context, admin);
+    const partly = await invoiceDetail(context, employer, invoice.id);
+    expect(partly).toMatchObject({ status: "PARTIALLY_PAID" });
+    expect(partly.totals.settled).toBe(Money.sar(invoice.totals.outstanding).minus(Money.sar("100.00")).toString());
+    const afterPartial = await ledgerBalances(context, accountant, employer.establishment.id);
+    expect(afterPartial.own.RECEIVABLE_CONTRIBUTIONS).toBe("100.00");
+    expect(
+      Money.sar(afterPartial.accounts.PROCESSOR_CASH as string)
+        .minus(Money.sar(before.accounts.PROCESSOR_CASH as string))
+        .toString(),
+    ).toBe("-100.00");
+
+    await context.stripe.connection.client.refunds.create({ payment_intent: attempt.stripeObjectId as string });
+    await applyStripeEvents(context, admin);
+    const refunded = await invoiceDetail(context, employer, invoice.id);
+    expect(refunded).toMatchObject({ status: "OPEN" });
+    expect(refunded.totals.settled).toBe("0.00");
+    const receipts = await paymentsOf(context, employer);
+    expect(receipts.payments[0]).toMatchObject({ refunded: invoice.totals.outstanding });
+    expect((await ledgerBalances(context, accountant, employer.establishment.id)).own).toEqual({
+      RECEIVABLE_CONTRIBUTIONS: invoice.totals.outstanding,
+      RECEIVABLE_FINES: "0.00",
+      UNAPPLIED_PAYMENTS: "0.00",
+    });
+  });
+
+  it("a dispute withdraws funds and a fee; won, they come back and the invoice stays paid", async () => {
+    const employer = nextEmployer();
+    const invoice = await octoberInvoice(employer);
+    const attempt = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
+    const charge = stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded").latest_charge as string;
+    await applyStripeEvents(context, admin);
+    const before = await ledgerBalances(context, accountant);
+    const dispute = stand().openDispute(charge);
+    await applyStripeEvents(context, admin);
+    const open = await ledgerBalances(context, accountant);
+    const delta = (after: typeof open, code: string) =>
+      Money.sar(after.accounts[code] as string)
+        .minus(Money.sar(before.accounts[code] as string))
+        .toString();
+    expect(delta(open, "DISPUTED_FUNDS")).toBe(invoice.totals.outstanding);
+    expect(delta(open, "PROCESSOR_FEES")).toBe("15.00");
+    expect((await paymentsOf(context, employer)).payments[0]).toMatchObject({ disputeStatus: "OPEN" });
+    expect((await invoiceDetail(context, employer, invoice.id)).status).toBe("PAID");
+
+    stand().closeDispute(dispute.id, "won");
+    await applyStripeEvents(context, admin);
+    const won = await ledgerBalances(context, accountant, employer.establishment.id);
+    expect(delta(won, "DISPUTED_FUNDS")).toBe("0.00");
+    expect(delta(won, "PROCESSOR_FEES")).toBe("0.00");
+    expect(delta(won, "PROCESSOR_CASH")).toBe("0.00");
+    expect((await paymentsOf(context, employer)).payments[0]).toMatchObject({ disputeStatus: "WON" });
+    expect((await invoiceDetail(context, employer, invoice.id)).status).toBe("PAID");
+  });
+
+  it("a lost dispute gives the money back to the cardholder and reopens the invoice", async () => {
+    const employer = nextEmployer();
+    const invoice = await octoberInvoice(employer);
+    const attempt = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
+    const charge = stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded").latest_charge as string;
+    await applyStripeEvents(context, admin);
+    const before = await ledgerBalances(context, accountant);
+    const dispute = stand().openDispute(charge);
+    stand().closeDispute(dispute.id, "lost");
+    await applyStripeEvents(context, admin);
+    const lost = await ledgerBalances(context, accountant, employer.establishment.id);
+    const delta = (code: string) =>
+      Money.sar(lost.accounts[code] as string)
+        .minus(Money.sar(before.accounts[code] as string))
+        .toString();
+    expect(delta("DISPUTED_FUNDS")).toBe("0.00");
+    expect(delta("PROCESSOR_FEES")).toBe("15.00");
+    expect(delta("PROCESSOR_CASH")).toBe(
+      Money.sar(invoice.totals.outstanding).plus(Money.sar("15.00")).negate().toString(),
+    );
+    expect(lost.own.RECEIVABLE_CONTRIBUTIONS).toBe(invoice.totals.outstanding);
+    expect((await invoiceDetail(context, employer, invoice.id)).status).toBe("OPEN");
+    expect((await paymentsOf(context, employer)).payments[0]).toMatchObject({ disputeStatus: "LOST" });
+  });
+
+  it("a payout moves cash from the processor to the bank", async () => {
+    const before = await ledgerBalances(context, accountant);
+    stand().createPayout(123_456);
+    await applyStripeEvents(context, admin);
+    const after = await ledgerBalances(context, accountant);
+    expect(
+      Money.sar(after.accounts.BANK as string)
+        .minus(Money.sar(before.accounts.BANK as string))
+        .toString(),
+    ).toBe("1234.56");
+    expect(
+      Money.sar(after.accounts.PROCESSOR_CASH as string)
+        .minus(Money.sar(before.accounts.PROCESSOR_CASH as string))
+        .toString(),
+    ).toBe("-1234.56");
+  });
+});
+
+describe("bad input when paying", () => {
+  it("refuses an amount above what is owed, another currency, another establishment's invoice, and a paid invoice", async () => {
+    const employer = nextEmployer();
+    const other = nextEmployer();
+    const invoice = await octoberInvoice(employer);
+    const pay = (body: unknown, who = employer) =>
+      requestJson(
+        context.app,
+        "POST",
+        `/v1/establishments/${who.establishment.id}/invoices/${invoice.id}/payments`,
+        body,
+        bearer(who.token),
+      );
+    const above = Money.sar(invoice.totals.outstanding).plus(Money.sar("0.01")).toString();
+    expectError(await pay({ amount: above }), 422, "PAYMENT_AMOUNT_ABOVE_OUTSTANDING");
+    expectError(await pay({ currency: "USD" }), 400, "PAYMENT_CURRENCY_UNSUPPORTED");
+    expectError(await pay({ amount: "10.001" }), 400, "VALIDATION_FAILED");
+    expectError(await pay({ amount: "0.00" }), 400, "VALIDATION_FAILED");
+    expectError(await pay({}, other), 404, "INVOICE_NOT_FOUND");
+    const unauthenticated = await requestJson(
+      context.app,
+      "POST",
+      `/v1/establishments/${employer.establishment.id}/invoices/${invoice.id}/payments`,
+      {},
+    );
+    expectError(unauthenticated, 401, "AUTHENTICATION_REQUIRED");
+    expect(
+      stand().list(
+        "checkout.session",
+        (session) => (session.metadata as { invoice_id: string }).invoice_id === invoice.id,
+      ),
+    ).toHaveLength(0);
+    const attempts = await requestJson(
+      context.app,
+      "GET",
+      `/v1/establishments/${employer.establishment.id}/payment-attempts`,
+      undefined,
+      bearer(employer.token),
+    );
+    expect(PaymentAttemptListResponse.parse(attempts.body).attempts).toHaveLength(0);
+
+    const full = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
+    stand().confirmPaymentIntent(full.stripeObjectId as string, "succeeded");
+    await applyStripeEvents(context, admin);
+    expectError(await pay({}), 409, "INVOICE_ALREADY_PAID");
+  });
+});
