@@ -49,7 +49,8 @@ export function createWebhookService(deps: {
         stripe.webhookSecret,
         signatureToleranceSeconds,
         undefined,
-        Math.floor(clock.now().getTime() / 1000),
+        // The SDK takes this in milliseconds (it divides by 1000 itself).
+        clock.now().getTime(),
       );
     } catch (error) {
       if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
