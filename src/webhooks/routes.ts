@@ -2,7 +2,14 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireStaff } from "../auth/middleware.js";
 import type { AuthService } from "../auth/service.js";
 import { createRouter, errorResponses, jsonContent, sessionSecurity } from "../shared/http.js";
-import { DrainResponse, StripeEventListQuery, StripeEventListResponse, WebhookReceiptResponse } from "./schemas.js";
+import {
+  DrainResponse,
+  ReplayBody,
+  ReplayResponse,
+  StripeEventListQuery,
+  StripeEventListResponse,
+  WebhookReceiptResponse,
+} from "./schemas.js";
 import type { WebhookService } from "./service.js";
 
 const receiveStripeEvent = createRoute({
@@ -46,6 +53,19 @@ const drainStripeEvents = createRoute({
   },
 });
 
+const replayStripeEvents = createRoute({
+  method: "post",
+  path: "/v1/stripe-events/replay",
+  tags: ["Webhooks"],
+  summary: "Apply stored events again, oldest first, whatever their status (recovery after a bug fix; idempotent)",
+  security: sessionSecurity,
+  request: { body: { required: false, ...jsonContent(ReplayBody) } },
+  responses: {
+    200: { description: "What the replay did", ...jsonContent(ReplayResponse) },
+    ...errorResponses("AUTHENTICATION_REQUIRED", "ROLE_NOT_PERMITTED"),
+  },
+});
+
 export function webhookRoutes(deps: { webhooks: WebhookService; auth: AuthService }) {
   const { webhooks, auth } = deps;
   const app = createRouter();
@@ -75,5 +95,12 @@ export function webhookRoutes(deps: { webhooks: WebhookService; auth: AuthServic
         200,
       );
     })
-    .openapi(drainStripeEvents, async (c) => c.json(await webhooks.drain(), 200));
+    .openapi(drainStripeEvents, async (c) => c.json(await webhooks.drain(), 200))
+    .openapi(replayStripeEvents, async (c) => {
+      const body = c.req.valid("json") ?? {};
+      return c.json(
+        await webhooks.replay({ since: body.since ? new Date(body.since) : undefined, type: body.type }),
+        200,
+      );
+    });
 }

@@ -39,3 +39,24 @@ export const StripeEventListResponse = z
 export const DrainResponse = z
   .object({ processed: z.number().int(), failed: z.number().int() })
   .openapi("StripeEventDrain");
+
+export const ReplayBody = z
+  .object({
+    since: z
+      .string()
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: "Only events Stripe created from then on" }),
+    type: z.string().max(100).optional(),
+  })
+  .openapi("StripeEventReplay");
+
+export const ReplayResponse = z
+  .object({
+    replayed: z.number().int(),
+    processed: z.number().int(),
+    ignored: z.number().int(),
+    rejected: z.number().int(),
+    failed: z.number().int(),
+  })
+  .openapi("StripeEventReplayResult");

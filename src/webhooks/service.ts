@@ -85,6 +85,12 @@ export function createWebhookService(deps: {
     const action = toStripeAction(event);
     switch (action.kind) {
       case "payment-succeeded": {
+        const known = await recorder.paymentKnown({ chargeId: "", paymentIntentId: action.paymentIntentId });
+        if (known) {
+          const outcome = { status: "PROCESSED", outcome: `payment ${known.id} recorded before` } as const;
+          await db.$transaction((tx) => within(tx, outcome));
+          return outcome;
+        }
         const intent = await gateway.retrievePaymentIntent(action.paymentIntentId);
         if (!intent) throw new Error(`Stripe does not know payment intent ${action.paymentIntentId}`);
         return recorder.recordPayment(intent, within);

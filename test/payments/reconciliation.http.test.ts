@@ -1,0 +1,228 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import Stripe from "stripe";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_STRIPE_WEBHOOK_SECRET, loadConfig } from "../../src/config.js";
+import type { SignedDelivery } from "../../src/payments/local-stripe/state.js";
+import { ReconciliationRunListResponse, ReconciliationRunResponse } from "../../src/payments/schemas.js";
+import { applyPendingMigrations } from "../../src/shared/db/migrations.js";
+import { openConfiguredDatabase } from "../../src/shared/db/open-configured-database.js";
+import { ReplayResponse } from "../../src/webhooks/schemas.js";
+import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
+import { applyStripeEvents, ledgerBalances, paymentsOf, startPayment } from "../support/payments.js";
+import {
+  bearer,
+  buildTestApp,
+  expectError,
+  registerEstablishment,
+  requestJson,
+  signInStaff,
+  type TestContext,
+} from "../support/test-app.js";
+
+let context: TestContext;
+let admin: string;
+let accountant: string;
+type Employer = Awaited<ReturnType<typeof registerEstablishment>>;
+const pool: Employer[] = [];
+const stand = () => context.stripe.local.state;
+
+async function deliver(deliveries: readonly SignedDelivery[]) {
+  for (const delivery of deliveries) {
+    const response = await context.app.request("/webhooks/stripe", {
+      method: "POST",
+      headers: { "content-type": "application/json", "stripe-signature": delivery.signature },
+      body: delivery.payload,
+    });
+    expect(response.status).toBe(200);
+  }
+}
+
+/** Pays `amount` of the employer's invoice by PaymentIntent; returns the intent and its events (not delivered). */
+async function pay(employer: Employer, amount: string) {
+  const [invoice] = (await invoicesOf(context, employer)).invoices;
+  const attempt = await startPayment(context, employer, invoice?.id as string, { method: "PAYMENT_INTENT", amount });
+  const mark = stand().emitted.length;
+  const intent = stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded");
+  return { invoiceId: invoice?.id as string, intent, events: stand().emitted.slice(mark) };
+}
+
+const reconcile = (body: unknown, token = accountant) =>
+  requestJson(context.app, "POST", "/v1/reconciliation-runs", body, bearer(token));
+
+beforeAll(async () => {
+  context = await buildTestApp({ stripeEvents: "kept" });
+  admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
+  accountant = (await signInStaff(context, "ACCOUNTANT")).token;
+  for (let index = 0; index < 5; index++) {
+    const employer = await registerEstablishment(context);
+    await hire(context, employer, { startDate: "2026-09-01", basic: "8000.00" });
+    pool.push(employer);
+  }
+  await runBilling(context, admin, "2026-10");
+});
+afterAll(() => context.close());
+
+describe("reconciliation with Stripe", () => {
+  it("lists a payment the ledger missed, a payment Stripe does not know, and a refund the ledger missed", async () => {
+    const [recorded, missed, extra] = pool as [Employer, Employer, Employer];
+    const good = await pay(recorded, "400.00");
+    await deliver(good.events);
+    const lost = await pay(missed, "250.00"); // its webhooks never arrive
+    const ghost = await pay(extra, "125.00");
+    await deliver(ghost.events);
+    await applyStripeEvents(context, admin);
+    stand().forget(ghost.intent.id); // the ledger has it, Stripe does not
+    const refund = await context.stripe.connection.client.refunds.create({
+      payment_intent: good.intent.id,
+      amount: 1_000,
+    });
+
+    const response = await reconcile({ from: "2026-11-25", to: "2026-11-25" });
+    expect(response.status).toBe(201);
+    const run = ReconciliationRunResponse.parse(response.body);
+    expect(run.differences).toEqual([
+      {
+        kind: "PAYMENT_MISSING_IN_LEDGER",
+        stripeId: lost.intent.latest_charge as string,
+        stripeAmount: "250.00",
+        ledgerAmount: null,
+      },
+      {
+        kind: "PAYMENT_NOT_AT_STRIPE",
+        stripeId: ghost.intent.latest_charge as string,
+        stripeAmount: null,
+        ledgerAmount: "125.00",
+      },
+      { kind: "REFUND_MISSING_IN_LEDGER", stripeId: refund.id, stripeAmount: "10.00", ledgerAmount: null },
+    ]);
+    expect(run.differenceCount).toBe(3);
+
+    // Once the missed events arrive, only the deliberately extra payment remains.
+    await deliver(lost.events);
+    await deliver(stand().emitted.filter((delivery) => delivery.event.type === "charge.refunded"));
+    await applyStripeEvents(context, admin);
+    const again = ReconciliationRunResponse.parse((await reconcile({ from: "2026-11-25", to: "2026-11-25" })).body);
+    expect(again.differences.map((difference) => difference.kind)).toEqual(["PAYMENT_NOT_AT_STRIPE"]);
+
+    const listed = ReconciliationRunListResponse.parse(
+      (await requestJson(context.app, "GET", "/v1/reconciliation-runs", undefined, bearer(accountant))).body,
+    );
+    expect(listed.runs.map((item) => item.id)).toEqual(expect.arrayContaining([run.id, again.id]));
+    const one = await requestJson(context.app, "GET", `/v1/reconciliation-runs/${run.id}`, undefined, bearer(admin));
+    expect(ReconciliationRunResponse.parse(one.body).differenceCount).toBe(3);
+    const clean = ReconciliationRunResponse.parse((await reconcile({ from: "2026-11-20", to: "2026-11-24" })).body);
+    expect(clean.differences).toEqual([]);
+  });
+
+  it("refuses a reversed or too long range, employers, and unknown runs", async () => {
+    expectError(await reconcile({ from: "2026-11-25", to: "2026-11-01" }), 400, "DATE_RANGE_REVERSED");
+    expectError(await reconcile({ from: "2026-01-01", to: "2026-11-01" }), 400, "DATE_RANGE_TOO_LONG");
+    expectError(await reconcile({ from: "2026-13-01", to: "2026-11-01" }), 400, "VALIDATION_FAILED");
+    expectError(
+      await reconcile({ from: "2026-11-01", to: "2026-11-02" }, pool[0]?.token),
+      401,
+      "AUTHENTICATION_REQUIRED",
+    );
+    expectError(
+      await requestJson(context.app, "GET", "/v1/reconciliation-runs/rec_unknown", undefined, bearer(accountant)),
+      404,
+      "RECONCILIATION_RUN_NOT_FOUND",
+    );
+  });
+});
+
+describe("replaying stored events", () => {
+  it("records what an event marked processed by a faulty version missed, and changes nothing the second time", async () => {
+    const employer = pool[3] as Employer;
+    const payment = await pay(employer, "600.00");
+    const succeeded = payment.events.find((delivery) => delivery.event.type === "payment_intent.succeeded");
+    if (!succeeded) throw new Error("no payment_intent.succeeded");
+    // As if a bug had stored the event and marked it done without recording anything.
+    await context.database.prisma.stripeEvent.create({
+      data: {
+        id: succeeded.event.id,
+        type: "payment_intent.succeeded",
+        livemode: false,
+        stripeCreatedAt: new Date((succeeded.event.created as number) * 1000),
+        payload: succeeded.payload,
+        receivedAt: context.clock.now(),
+        nextAttemptAt: context.clock.now(),
+        status: "PROCESSED",
+        outcome: "dropped by a bug",
+      },
+    });
+    await applyStripeEvents(context, admin);
+    expect((await paymentsOf(context, employer)).payments).toHaveLength(0);
+
+    const replay = async () => {
+      const response = await requestJson(
+        context.app,
+        "POST",
+        "/v1/stripe-events/replay",
+        { type: "payment_intent.succeeded" },
+        bearer(admin),
+      );
+      expect(response.status).toBe(200);
+      return ReplayResponse.parse(response.body);
+    };
+    expect(await replay()).toMatchObject({ failed: 0 });
+    expect((await paymentsOf(context, employer)).payments).toEqual([expect.objectContaining({ amount: "600.00" })]);
+    expect((await invoiceDetail(context, employer, payment.invoiceId)).totals.settled).toBe("600.00");
+    const after = await ledgerBalances(context, accountant);
+    expect(await replay()).toMatchObject({ failed: 0, rejected: 0 });
+    expect((await ledgerBalances(context, accountant)).accounts).toEqual(after.accounts);
+    expectError(
+      await requestJson(context.app, "POST", "/v1/stripe-events/replay", {}, bearer(accountant)),
+      403,
+      "ROLE_NOT_PERMITTED",
+    );
+  });
+
+  it("npm run webhooks:replay applies the stored events of the configured database", async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), "ishtirak-replay-"));
+    try {
+      const config = loadConfig({ DATA_DIR: directory });
+      const database = await openConfiguredDatabase(config);
+      await applyPendingMigrations(database);
+      const payload = await readFile(new URL("../../webhooks/customer.created.json", import.meta.url), "utf8");
+      const event = Stripe.webhooks.constructEvent(
+        payload,
+        Stripe.webhooks.generateTestHeaderString({ payload, secret: LOCAL_STRIPE_WEBHOOK_SECRET }),
+        LOCAL_STRIPE_WEBHOOK_SECRET,
+      );
+      await database.prisma.stripeEvent.create({
+        data: {
+          id: event.id,
+          type: event.type,
+          livemode: false,
+          stripeCreatedAt: new Date(event.created * 1000),
+          payload,
+          receivedAt: new Date(),
+          nextAttemptAt: new Date(),
+        },
+      });
+      await database.close();
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ["--import", "tsx", "src/webhooks/replay-cli.ts"],
+        {
+          cwd: path.resolve(import.meta.dirname, "../.."),
+          env: { PATH: process.env.PATH ?? "", DATA_DIR: directory, LOG_LEVEL: "silent" },
+        },
+      );
+      expect(JSON.parse(stdout.trim().split("\n").at(-1) as string)).toEqual({
+        replayed: 1,
+        processed: 0,
+        ignored: 1,
+        rejected: 0,
+        failed: 0,
+      });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
