@@ -3,6 +3,7 @@ import { benchmarkEmployees } from "./employees.bench.js";
 import { benchmarkLedger } from "./ledger.bench.js";
 import { benchmarkStartup } from "./startup.bench.js";
 import { benchmarkServerUrl, isServerReachable } from "./support.js";
+import { benchmarkWebhooks } from "./webhooks.bench.js";
 
 /**
  * npm run bench [-- --only <name>] [--employments N]: prints figures, asserts nothing. Each benchmark runs on
@@ -14,6 +15,7 @@ const benchmarks: Record<string, (options: { postgres: boolean; argv: string[] }
   ledger: benchmarkLedger,
   employees: benchmarkEmployees,
   billing: benchmarkBilling,
+  webhooks: benchmarkWebhooks,
 };
 
 async function runBenchmarks(argv: string[]): Promise<void> {

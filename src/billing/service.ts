@@ -1,5 +1,6 @@
 import type { StaffActor } from "../auth/actor.js";
 import type { Population } from "../employers/population.js";
+import { applyCreditBalancesWithin } from "../payments/record.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
@@ -123,6 +124,13 @@ export function createBillingService(deps: {
         corrections,
         ids: new Map(establishments.map((id) => [id, { invoiceId: newId("inv"), entryId: newId("je") }])),
       });
+      // An overpayment settles the establishment's next invoice as soon as it is issued.
+      await applyCreditBalancesWithin(
+        tx,
+        issued.map((invoice) => invoice.establishmentId),
+        { cause: "BILLING_RUN", causeId: run.id, on: issueDate },
+        clock.now(),
+      );
       await recordChunkIssued(
         tx,
         run.id,

@@ -8,6 +8,7 @@ import { newId } from "../shared/ids.js";
 import { Money } from "../shared/money.js";
 import { planSettlementChanges } from "./allocation.js";
 import {
+  establishmentsWithCredit,
   findPaymentByCharge,
   findPaymentByIntent,
   insertAllocation,
@@ -52,6 +53,73 @@ export type PayoutSnapshot = { id: string; amount: Money; currency: string; stat
 const line = (accountCode: LedgerAccountCode, amount: Money, establishmentId?: string): JournalLineDraft[] =>
   amount.isZero() ? [] : [{ accountCode, amount, ...(establishmentId === undefined ? {} : { establishmentId }) }];
 
+/**
+ * Brings the establishment's settlements in line with its credit balance (see
+ * planSettlementChanges): applies money to open invoices or takes it back, posting one entry.
+ */
+export async function rebalance(
+  tx: Tx,
+  establishmentId: string,
+  cause: { cause: string; causeId: string; on: BusinessDate },
+  now: Date,
+): Promise<Money> {
+  const unapplied = await unappliedBalance(tx, establishmentId);
+  const obligations = await lockObligations(
+    tx,
+    establishmentId,
+    unapplied.isNegative() ? "all" : "not settled exactly",
+  );
+  const changes = planSettlementChanges(unapplied, obligations);
+  if (changes.length === 0) return Money.zero;
+  const contributions = Money.sum(changes.map((item) => item.contributions));
+  const fines = Money.sum(changes.map((item) => item.fines));
+  const moved = contributions.plus(fines);
+  const id = newId("alc");
+  const entry = await postJournalEntry(tx, {
+    idempotencyKey: `allocation:${id}`,
+    sourceType: "PAYMENT",
+    sourceId: id,
+    entryCode: moved.isNegative() ? "PAYMENT_RELEASED" : "PAYMENT_APPLIED",
+    description: `${moved.isNegative() ? "Settlements taken back" : "Credit balance applied"} (${cause.cause.toLowerCase()} ${cause.causeId})`,
+    effectiveDate: cause.on,
+    lines: [
+      ...line("UNAPPLIED_PAYMENTS", moved, establishmentId),
+      ...line("RECEIVABLE_CONTRIBUTIONS", contributions.negate(), establishmentId),
+      ...line("RECEIVABLE_FINES", fines.negate(), establishmentId),
+    ],
+  });
+  await insertAllocation(tx, {
+    id,
+    establishmentId,
+    cause: cause.cause,
+    causeId: cause.causeId,
+    effectiveOn: cause.on,
+    journalEntryId: entry.entryId,
+    changes,
+    now,
+  });
+  return moved;
+}
+
+/**
+ * Applies the credit balances of these establishments to their invoices, inside the caller's
+ * transaction: a billing run calls it for the establishments it just invoiced, so an
+ * overpayment settles the next invoice as it is issued (billing-cycle.md §4).
+ */
+export async function applyCreditBalancesWithin(
+  tx: Tx,
+  establishmentIds: readonly string[],
+  cause: { cause: string; causeId: string; on: BusinessDate },
+  now: Date,
+): Promise<number> {
+  let applied = 0;
+  for (const establishmentId of await establishmentsWithCredit(tx, establishmentIds)) {
+    await lockEstablishment(tx, establishmentId);
+    if (!(await rebalance(tx, establishmentId, cause, now)).isZero()) applied += 1;
+  }
+  return applied;
+}
+
 export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) {
   const { db, clock } = deps;
   const noop: WithinTransaction = async () => {};
@@ -59,53 +127,6 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
   async function finish(tx: Tx, outcome: RecordOutcome, within: WithinTransaction): Promise<RecordOutcome> {
     await within(tx, outcome);
     return outcome;
-  }
-
-  /**
-   * Brings the establishment's settlements in line with its credit balance (see
-   * planSettlementChanges): applies money to open invoices or takes it back, posting one entry.
-   */
-  async function rebalance(
-    tx: Tx,
-    establishmentId: string,
-    cause: { cause: string; causeId: string; on: BusinessDate },
-  ): Promise<Money> {
-    const unapplied = await unappliedBalance(tx, establishmentId);
-    const obligations = await lockObligations(
-      tx,
-      establishmentId,
-      unapplied.isNegative() ? "all" : "not settled exactly",
-    );
-    const changes = planSettlementChanges(unapplied, obligations);
-    if (changes.length === 0) return Money.zero;
-    const contributions = Money.sum(changes.map((item) => item.contributions));
-    const fines = Money.sum(changes.map((item) => item.fines));
-    const moved = contributions.plus(fines);
-    const id = newId("alc");
-    const entry = await postJournalEntry(tx, {
-      idempotencyKey: `allocation:${id}`,
-      sourceType: "PAYMENT",
-      sourceId: id,
-      entryCode: moved.isNegative() ? "PAYMENT_RELEASED" : "PAYMENT_APPLIED",
-      description: `${moved.isNegative() ? "Settlements taken back" : "Credit balance applied"} (${cause.cause.toLowerCase()} ${cause.causeId})`,
-      effectiveDate: cause.on,
-      lines: [
-        ...line("UNAPPLIED_PAYMENTS", moved, establishmentId),
-        ...line("RECEIVABLE_CONTRIBUTIONS", contributions.negate(), establishmentId),
-        ...line("RECEIVABLE_FINES", fines.negate(), establishmentId),
-      ],
-    });
-    await insertAllocation(tx, {
-      id,
-      establishmentId,
-      cause: cause.cause,
-      causeId: cause.causeId,
-      effectiveOn: cause.on,
-      journalEntryId: entry.entryId,
-      changes,
-      now: clock.now(),
-    });
-    return moved;
   }
 
   /** A succeeded PaymentIntent: the money into the processor account, the fee as an expense, the rest as credit, then applied. */
@@ -174,7 +195,12 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
           createdAt: clock.now(),
         },
       });
-      const applied = await rebalance(tx, establishmentId, { cause: "PAYMENT", causeId: id, on: receivedOn });
+      const applied = await rebalance(
+        tx,
+        establishmentId,
+        { cause: "PAYMENT", causeId: id, on: receivedOn },
+        clock.now(),
+      );
       return finish(
         tx,
         { status: "PROCESSED", outcome: `payment ${id} of ${intent.amount} SAR recorded, ${applied} SAR applied` },
@@ -236,7 +262,7 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
             createdAt: clock.now(),
           },
         });
-        await rebalance(tx, known.establishmentId, { cause: "REFUND", causeId: id, on: refundedOn });
+        await rebalance(tx, known.establishmentId, { cause: "REFUND", causeId: id, on: refundedOn }, clock.now());
       }
       return finish(
         tx,
@@ -336,8 +362,10 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
           where: { id: stored.id },
           data: { status: closedAs, closedAt: dispute.observedAt, lossEntryId: loss?.entryId ?? null },
         });
-        if (loss)
-          await rebalance(tx, known.establishmentId, { cause: "DISPUTE_LOST", causeId: stored.id, on: closedOn });
+        if (loss) {
+          const cause = { cause: "DISPUTE_LOST", causeId: stored.id, on: closedOn };
+          await rebalance(tx, known.establishmentId, cause, clock.now());
+        }
       }
       return finish(tx, { status: "PROCESSED", outcome: `dispute ${dispute.id} is ${closedAs ?? "OPEN"}` }, within);
     });
@@ -416,10 +444,12 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
   async function applyCreditBalance(establishmentId: string, cause: { cause: string; causeId: string }) {
     return db.$transaction(async (tx) => {
       await lockEstablishment(tx, establishmentId);
-      const applied = await rebalance(tx, establishmentId, {
-        ...cause,
-        on: BusinessDate.fromInstant(clock.now()),
-      });
+      const applied = await rebalance(
+        tx,
+        establishmentId,
+        { ...cause, on: BusinessDate.fromInstant(clock.now()) },
+        clock.now(),
+      );
       return { applied, remaining: await unappliedBalance(tx, establishmentId) };
     });
   }

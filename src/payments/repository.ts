@@ -22,6 +22,17 @@ export async function unappliedBalance(tx: Tx, establishmentId: string): Promise
   return Money.fromDecimal(rows[0]?.balance ?? "0");
 }
 
+/** Of these establishments, the ones with money received and not applied, in id order (the lock order). */
+export async function establishmentsWithCredit(tx: Tx, establishmentIds: readonly string[]): Promise<string[]> {
+  if (establishmentIds.length === 0) return [];
+  const rows = await tx.$queryRaw<{ establishmentId: string }[]>`
+    SELECT establishment_id AS "establishmentId" FROM journal_lines
+     WHERE account_code = 'UNAPPLIED_PAYMENTS' AND establishment_id = ANY(${[...establishmentIds]}::text[])
+     GROUP BY establishment_id HAVING sum(amount) < 0
+     ORDER BY establishment_id`;
+  return rows.map((row) => row.establishmentId);
+}
+
 /**
  * The establishment's invoices that allocation may touch, locked. With money to apply only
  * the ones not settled exactly are needed; a shortfall may unwind any settled invoice.

@@ -8,6 +8,7 @@ import {
   bearer,
   buildTestApp,
   expectError,
+  moveClockAndSignIn,
   registerEstablishment,
   requestJson,
   signInStaff,
@@ -35,6 +36,8 @@ const octoberInvoice = async (employer: Employer) => {
 const feeOf = (amount: string) =>
   Money.fromHalalas(BigInt(fakeProcessorFee(Number(Money.sar(amount).toHalalas())))).toString();
 const stand = () => context.stripe.local.state;
+/** The establishment that paid October twice; its credit settles November when November is billed. */
+let overpaid: Employer | undefined;
 
 beforeAll(async () => {
   context = await buildTestApp();
@@ -156,6 +159,7 @@ describe("paying an invoice through Stripe Checkout", () => {
 
   it("keeps an overpayment as the establishment's credit balance", async () => {
     const employer = nextEmployer();
+    overpaid = employer;
     const invoice = await octoberInvoice(employer);
     // Two tabs, two checkouts for the full amount, both paid.
     const first = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
@@ -395,5 +399,25 @@ describe("bad input when paying", () => {
     stand().confirmPaymentIntent(full.stripeObjectId as string, "succeeded");
     await applyStripeEvents(context, admin);
     expectError(await pay({}), 409, "INVOICE_ALREADY_PAID");
+  });
+});
+
+describe("the next billing run", () => {
+  it("applies a credit balance to the invoice it issues", async () => {
+    if (!overpaid) throw new Error("the overpayment test did not run");
+    const october = await octoberInvoice(overpaid);
+    ({ admin, accountant } = await moveClockAndSignIn(context, "2026-12-02T09:00:00.000Z", [...pool]));
+    await runBilling(context, admin, "2026-11");
+    const [november] = (await invoicesOf(context, overpaid, "?month=2026-11")).invoices;
+    if (!november) throw new Error("no November invoice");
+    // Same employee, same wage: November costs what October did, and the credit covers it.
+    expect(november.totals.contributions).toBe(october.totals.contributions);
+    expect(november.status).toBe("PAID");
+    expect((await paymentsOf(context, overpaid)).creditBalance).toBe("0.00");
+    const own = (await ledgerBalances(context, accountant, overpaid.establishment.id)).own;
+    expect(own).toEqual({ RECEIVABLE_CONTRIBUTIONS: "0.00", RECEIVABLE_FINES: "0.00", UNAPPLIED_PAYMENTS: "0.00" });
+    // An establishment without credit is billed as usual.
+    const [unpaid] = (await invoicesOf(context, pool.at(-1) as Employer, "?month=2026-11")).invoices;
+    expect(unpaid?.status).toBe("OPEN");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { ConfigError, LOCAL_STRIPE_WEBHOOK_SECRET, loadConfig } from "../../src/config.js";
 
 describe("loadConfig", () => {
   it("runs with no variables at all: embedded database under ./data on port 3000", () => {
@@ -12,7 +12,33 @@ describe("loadConfig", () => {
       uploadLimitBytes: 67_108_864,
       bootstrapAdmin: undefined,
       billing: { chunkLines: 100_000, workers: 1, runCron: "0 2 1 * *", lateFineCron: "30 0 * * *" },
+      payments: {
+        stripe: { mode: "local", port: 3001, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET },
+        publicBaseUrl: "http://localhost:3000",
+        webhookWorkers: 1,
+        sweepCron: "* * * * *",
+        reconciliationCron: "0 4 * * *",
+      },
     });
+  });
+
+  it("talks to Stripe only with both the secret key and the webhook signing secret", () => {
+    const config = loadConfig({
+      STRIPE_SECRET_KEY: "sk_live_abc123",
+      STRIPE_WEBHOOK_SECRET: "whsec_abc",
+      PUBLIC_BASE_URL: "https://ishtirak.example/",
+      DATABASE_URL: "postgres://u:p@db:5432/ishtirak",
+    });
+    expect(config.payments).toMatchObject({
+      stripe: { mode: "stripe", secretKey: "sk_live_abc123", webhookSecret: "whsec_abc" },
+      publicBaseUrl: "https://ishtirak.example",
+      webhookWorkers: 4,
+    });
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: "sk_live_abc123" })).toThrow(/STRIPE_WEBHOOK_SECRET/);
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: "pk_live_abc", STRIPE_WEBHOOK_SECRET: "whsec_abc" })).toThrow(
+      /STRIPE_SECRET_KEY/,
+    );
+    expect(loadConfig({ PORT: "8080", LOCAL_STRIPE_PORT: "9999" }).payments.stripe).toMatchObject({ port: 9999 });
   });
 
   it("uses PostgreSQL when DATABASE_URL is set, and treats empty values as unset", () => {

@@ -1,0 +1,158 @@
+import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../src/config.js";
+import { startLocalStripe } from "../src/payments/local-stripe/start.js";
+import type { SignedDelivery } from "../src/payments/local-stripe/state.js";
+import { type Database, openPgliteDatabase, openPostgresDatabase } from "../src/shared/db/database.js";
+import { applyPendingMigrations } from "../src/shared/db/migrations.js";
+import { createScratchDatabase, printFigure, serveInProcess, timed } from "./support.js";
+
+/**
+ * Webhook ingestion through HTTP with signature checks: payment_intent.succeeded events for
+ * distinct establishments, each recorded as a payment (receipt entry) and applied to the
+ * establishment's open invoice (allocation entry and settlement). The clock runs from the
+ * first POST until every event is applied; latency is the POST's answer (store only).
+ */
+const establishments = 2_000;
+const connections = 16;
+
+async function seed(database: Database): Promise<void> {
+  const statements = [
+    `INSERT INTO establishments (id, name_ar, name_en, contact_email, contact_mobile, city, created_at)
+     SELECT 'est_w' || lpad(g::text, 8, '0'), 'منشأة ' || g, 'Establishment ' || g, 'w' || g || '@bench.test',
+            '+966501234567', 'Riyadh', now()
+       FROM generate_series(0, ${establishments - 1}) g`,
+    `INSERT INTO billing_runs (id, month, status, requested_by, created_at, completed_at)
+     VALUES ('run_webhook_bench', date '2026-10-01', 'COMPLETED', 'bench', now(), now())`,
+    `INSERT INTO invoices (id, number, establishment_id, contribution_month, billing_run_id, issue_date, due_date,
+                           annuities_employer, annuities_employee, saned_employer, saned_employee, hazards_employer,
+                           adjustment_total, total, contribution_line_count, adjustment_line_count, created_at)
+     SELECT 'inv_w' || lpad(g::text, 8, '0'), 'C-202610-W' || g, 'est_w' || lpad(g::text, 8, '0'), date '2026-10-01',
+            'run_webhook_bench', date '2026-11-01', date '2026-12-15', 900.00, 900.00, 75.00, 75.00, 200.00, 0,
+            2150.00, 1, 0, now()
+       FROM generate_series(0, ${establishments - 1}) g`,
+  ];
+  for (const statement of statements) await database.prisma.$executeRawUnsafe(statement);
+}
+
+/** One succeeded payment per establishment (of what its invoice owes, or less), and its signed event. */
+function payments(stand: Awaited<ReturnType<typeof startLocalStripe>>, from: number, count: number): SignedDelivery[] {
+  const state = stand.local.state;
+  const deliveries: SignedDelivery[] = [];
+  for (let index = from; index < from + count; index++) {
+    const establishmentId = `est_w${String(index % establishments).padStart(8, "0")}`;
+    const intent = state.createPaymentIntent({
+      amount: 100_000,
+      currency: "sar",
+      metadata: {
+        establishment_id: establishmentId,
+        invoice_id: `inv_w${String(index % establishments).padStart(8, "0")}`,
+      },
+    });
+    const mark = state.emitted.length;
+    state.confirmPaymentIntent(intent.id, "succeeded");
+    const succeeded = state.emitted.slice(mark).find((delivery) => delivery.event.type === "payment_intent.succeeded");
+    if (succeeded) deliveries.push(succeeded);
+  }
+  state.emitted.length = 0;
+  return deliveries;
+}
+
+function percentile(sorted: readonly number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0;
+}
+
+async function ingest(
+  label: string,
+  baseUrl: string,
+  database: Database,
+  deliveries: readonly SignedDelivery[],
+  distinct: number,
+): Promise<void> {
+  const latencies: number[] = [];
+  let next = 0;
+  const client = async () => {
+    for (let item = deliveries[next++]; item; item = deliveries[next++]) {
+      const started = performance.now();
+      const response = await fetch(`${baseUrl}/webhooks/stripe`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "stripe-signature": item.signature },
+        body: item.payload,
+      });
+      await response.arrayBuffer();
+      latencies.push(performance.now() - started);
+      if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+    }
+  };
+  const run = await timed(async () => {
+    await Promise.all(Array.from({ length: connections }, client));
+    for (;;) {
+      const [row] = await database.prisma.$queryRaw<{ pending: bigint }[]>`
+        SELECT count(*) AS pending FROM stripe_events WHERE status = 'PENDING'`;
+      if (Number(row?.pending ?? 0) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+  const [failed] = await database.prisma.$queryRaw<{ failed: bigint }[]>`
+    SELECT count(*) AS failed FROM stripe_events WHERE last_error IS NOT NULL`;
+  latencies.sort((a, b) => a - b);
+  const seconds = run.milliseconds / 1000;
+  printFigure(
+    "webhook ingestion",
+    `${label}: ${deliveries.length} POSTs, ${distinct} events`,
+    `${Math.round(distinct / seconds)} events/s applied, ${Math.round(deliveries.length / seconds)} POSTs/s`,
+  );
+  printFigure(
+    "webhook ingestion",
+    `${label}: answer latency`,
+    `p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms; ${failed?.failed ?? 0} retried`,
+  );
+}
+
+function withDuplicatesShuffled(deliveries: readonly SignedDelivery[], share: number): SignedDelivery[] {
+  const copies = deliveries.slice(0, Math.round(deliveries.length * share));
+  const all = [...deliveries, ...copies];
+  for (let index = all.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [all[index], all[other]] = [all[other] as SignedDelivery, all[index] as SignedDelivery];
+  }
+  return all;
+}
+
+async function benchmarkOn(label: string, database: Database, environment: Record<string, string>, events: number) {
+  await applyPendingMigrations(database);
+  await seed(database);
+  const stand = await startLocalStripe({ port: 0, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET });
+  const server = await serveInProcess(database, { environment, stripe: stand.connection });
+  try {
+    await ingest(`${label}, in order`, server.baseUrl, database, payments(stand, 0, events), events);
+    const second = payments(stand, events, events);
+    await ingest(
+      `${label}, 30% duplicates, shuffled`,
+      server.baseUrl,
+      database,
+      withDuplicatesShuffled(second, 0.3),
+      events,
+    );
+  } finally {
+    server.close();
+    await stand.close();
+  }
+}
+
+export async function benchmarkWebhooks(options: { postgres: boolean }): Promise<void> {
+  if (options.postgres) {
+    const scratch = await createScratchDatabase("webhooks");
+    const database = await openPostgresDatabase({ url: scratch.url, poolMax: 20 });
+    try {
+      await benchmarkOn("PostgreSQL", database, { DATABASE_URL: scratch.url, WEBHOOK_WORKERS: "8" }, 4_000);
+    } finally {
+      await database.close();
+      await scratch.drop();
+    }
+  }
+  const pglite = await openPgliteDatabase();
+  try {
+    await benchmarkOn("PGlite", pglite, {}, 1_000);
+  } finally {
+    await pglite.close();
+  }
+}
