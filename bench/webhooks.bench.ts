@@ -3,6 +3,7 @@ import { startLocalStripe } from "../src/payments/local-stripe/start.js";
 import type { SignedDelivery } from "../src/payments/local-stripe/state.js";
 import { type Database, openPgliteDatabase, openPostgresDatabase } from "../src/shared/db/database.js";
 import { applyPendingMigrations } from "../src/shared/db/migrations.js";
+import { startService } from "../test/support/service-process.js";
 import { createScratchDatabase, printFigure, serveInProcess, timed } from "./support.js";
 
 /**
@@ -20,8 +21,8 @@ async function seed(database: Database): Promise<void> {
      SELECT 'est_w' || lpad(g::text, 8, '0'), 'منشأة ' || g, 'Establishment ' || g, 'w' || g || '@bench.test',
             '+966501234567', 'Riyadh', now()
        FROM generate_series(0, ${establishments - 1}) g`,
-    `INSERT INTO billing_runs (id, month, status, requested_by, created_at, completed_at)
-     VALUES ('run_webhook_bench', date '2026-10-01', 'COMPLETED', 'bench', now(), now())`,
+    `INSERT INTO billing_runs (id, month, status, requested_by, created_at, completed_at, updated_at)
+     VALUES ('run_webhook_bench', date '2026-10-01', 'COMPLETED', 'bench', now(), now(), now())`,
     `INSERT INTO invoices (id, number, establishment_id, contribution_month, billing_run_id, issue_date, due_date,
                            annuities_employer, annuities_employee, saned_employer, saned_employee, hazards_employer,
                            adjustment_total, total, contribution_line_count, adjustment_line_count, created_at)
@@ -117,33 +118,52 @@ function withDuplicatesShuffled(deliveries: readonly SignedDelivery[], share: nu
   return all;
 }
 
-async function benchmarkOn(label: string, database: Database, environment: Record<string, string>, events: number) {
-  await applyPendingMigrations(database);
-  await seed(database);
-  const stand = await startLocalStripe({ port: 0, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET });
-  const server = await serveInProcess(database, { environment, stripe: stand.connection });
+type Served = { baseUrl: string; close(): Promise<unknown> | undefined };
+
+async function benchmarkOn(
+  label: string,
+  database: Database,
+  stand: Awaited<ReturnType<typeof startLocalStripe>>,
+  served: Served,
+  events: number,
+) {
   try {
-    await ingest(`${label}, in order`, server.baseUrl, database, payments(stand, 0, events), events);
+    await ingest(`${label}, in order`, served.baseUrl, database, payments(stand, 0, events), events);
     const second = payments(stand, events, events);
     await ingest(
       `${label}, 30% duplicates, shuffled`,
-      server.baseUrl,
+      served.baseUrl,
       database,
       withDuplicatesShuffled(second, 0.3),
       events,
     );
   } finally {
-    server.close();
+    await served.close();
     await stand.close();
   }
 }
 
 export async function benchmarkWebhooks(options: { postgres: boolean }): Promise<void> {
   if (options.postgres) {
+    // The service in its own process, as `npm start` runs it, talking to the stand-in in this one.
     const scratch = await createScratchDatabase("webhooks");
-    const database = await openPostgresDatabase({ url: scratch.url, poolMax: 20 });
+    const database = await openPostgresDatabase({ url: scratch.url, poolMax: 2 });
+    const stand = await startLocalStripe({ port: 0, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET });
     try {
-      await benchmarkOn("PostgreSQL", database, { DATABASE_URL: scratch.url, WEBHOOK_WORKERS: "8" }, 4_000);
+      const service = await startService(
+        {
+          DATABASE_URL: scratch.url,
+          DATABASE_POOL_MAX: "20",
+          WEBHOOK_WORKERS: "8",
+          LOG_LEVEL: "warn",
+          STRIPE_SECRET_KEY: "sk_test_bench",
+          STRIPE_WEBHOOK_SECRET: LOCAL_STRIPE_WEBHOOK_SECRET,
+          STRIPE_API_URL: stand.url.replace("localhost", "127.0.0.1"),
+        },
+        { entry: "build" },
+      );
+      await seed(database);
+      await benchmarkOn("PostgreSQL", database, stand, { baseUrl: service.url, close: () => service.stop() }, 4_000);
     } finally {
       await database.close();
       await scratch.drop();
@@ -151,7 +171,17 @@ export async function benchmarkWebhooks(options: { postgres: boolean }): Promise
   }
   const pglite = await openPgliteDatabase();
   try {
-    await benchmarkOn("PGlite", pglite, {}, 1_000);
+    await applyPendingMigrations(pglite);
+    await seed(pglite);
+    const stand = await startLocalStripe({ port: 0, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET });
+    const server = await serveInProcess(pglite, { stripe: stand.connection });
+    await benchmarkOn(
+      "PGlite (in-process)",
+      pglite,
+      stand,
+      { baseUrl: server.baseUrl, close: async () => server.close() },
+      1_000,
+    );
   } finally {
     await pglite.close();
   }

@@ -49,6 +49,8 @@ const environmentSchema = z.object({
     .string()
     .regex(/^whsec_\S+$/, "a webhook signing secret (whsec_...)")
     .optional(),
+  /** Where the Stripe API is (with STRIPE_SECRET_KEY): e.g. a stripe-mock or the stand-in of another process. */
+  STRIPE_API_URL: z.url().optional(),
   /** Port of the local Stripe stand-in (only without STRIPE_SECRET_KEY); default PORT + 1. */
   LOCAL_STRIPE_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   /** Where browsers reach this service (Stripe Checkout's return links); default http://localhost:PORT. */
@@ -75,7 +77,7 @@ export type Config = Readonly<{
   billing: { chunkLines: number; workers: number; runCron: string; lateFineCron: string };
   payments: {
     stripe:
-      | { mode: "stripe"; secretKey: string; webhookSecret: string }
+      | { mode: "stripe"; secretKey: string; webhookSecret: string; apiUrl?: string | undefined }
       | { mode: "local"; port: number; webhookSecret: string };
     publicBaseUrl: string;
     webhookWorkers: number;
@@ -130,6 +132,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
               mode: "stripe" as const,
               secretKey: variables.STRIPE_SECRET_KEY,
               webhookSecret: variables.STRIPE_WEBHOOK_SECRET,
+              ...(variables.STRIPE_API_URL ? { apiUrl: variables.STRIPE_API_URL } : {}),
             }
           : {
               mode: "local" as const,

@@ -49,7 +49,10 @@ async function startService(): Promise<void> {
   const stripe: StripeConnection = localStripe
     ? localStripe.connection
     : {
-        client: createStripeClient({ secretKey: (stripeSettings as { secretKey: string }).secretKey }),
+        client: createStripeClient({
+          secretKey: (stripeSettings as { secretKey: string }).secretKey,
+          apiUrl: (stripeSettings as { apiUrl?: string }).apiUrl,
+        }),
         webhookSecret: stripeSettings.webhookSecret,
         mode: "stripe",
       };

@@ -462,6 +462,7 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
     markAttemptFailed,
     applyCreditBalance,
     paymentKnown: (reference: { chargeId: string; paymentIntentId: string | null }) => paymentFor(db, reference),
+    paymentOfIntent: (paymentIntentId: string) => findPaymentByIntent(db, paymentIntentId),
   };
 }
 

@@ -9,14 +9,22 @@ import { Money } from "../shared/money.js";
 export type StripeConnection = { client: Stripe; webhookSecret: string; mode: "stripe" | "local" };
 
 export function createStripeClient(
-  options: { secretKey: string } & ({ local?: undefined } | { local: { host: string; port: number } }),
+  options: { secretKey: string } & (
+    | { local?: undefined; apiUrl?: string | undefined }
+    | { local: { host: string; port: number } }
+  ),
 ): Stripe {
-  return new Stripe(options.secretKey, {
-    maxNetworkRetries: 2,
-    timeout: 20_000,
-    telemetry: false,
-    ...(options.local ? { host: options.local.host, port: options.local.port, protocol: "http" as const } : {}),
-  });
+  const api = "apiUrl" in options && options.apiUrl ? new URL(options.apiUrl) : undefined;
+  const endpoint = options.local
+    ? { host: options.local.host, port: options.local.port, protocol: "http" as const }
+    : api
+      ? {
+          host: api.hostname,
+          port: Number(api.port || (api.protocol === "http:" ? 80 : 443)),
+          protocol: api.protocol === "http:" ? ("http" as const) : ("https" as const),
+        }
+      : {};
+  return new Stripe(options.secretKey, { maxNetworkRetries: 2, timeout: 20_000, telemetry: false, ...endpoint });
 }
 
 export type PaymentIntentSnapshot = {

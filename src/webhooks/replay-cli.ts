@@ -26,7 +26,7 @@ async function replay(): Promise<number> {
   const stripe: StripeConnection =
     settings.mode === "stripe"
       ? {
-          client: createStripeClient({ secretKey: settings.secretKey }),
+          client: createStripeClient({ secretKey: settings.secretKey, apiUrl: settings.apiUrl }),
           webhookSecret: settings.webhookSecret,
           mode: "stripe",
         }

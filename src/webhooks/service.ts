@@ -85,7 +85,7 @@ export function createWebhookService(deps: {
     const action = toStripeAction(event);
     switch (action.kind) {
       case "payment-succeeded": {
-        const known = await recorder.paymentKnown({ chargeId: "", paymentIntentId: action.paymentIntentId });
+        const known = await recorder.paymentOfIntent(action.paymentIntentId);
         if (known) {
           const outcome = { status: "PROCESSED", outcome: `payment ${known.id} recorded before` } as const;
           await db.$transaction((tx) => within(tx, outcome));
@@ -144,7 +144,10 @@ export function createWebhookService(deps: {
         finishEvent(tx, stored.id, { status: outcome.status, outcome: outcome.outcome }, clock.now()),
       );
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const cause = (error as { detail?: unknown }).detail;
+      const message =
+        (error instanceof Error ? error.message : String(error)) +
+        (cause instanceof Error ? ` (${cause.message})` : "");
       const next = new Date(clock.now().getTime() + retryDelaySeconds(stored.attempts) * 1000);
       logger.warn(
         { eventId: stored.id, attempts: stored.attempts, err: message },

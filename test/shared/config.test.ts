@@ -39,6 +39,13 @@ describe("loadConfig", () => {
       /STRIPE_SECRET_KEY/,
     );
     expect(loadConfig({ PORT: "8080", LOCAL_STRIPE_PORT: "9999" }).payments.stripe).toMatchObject({ port: 9999 });
+    expect(
+      loadConfig({
+        STRIPE_SECRET_KEY: "sk_test_a",
+        STRIPE_WEBHOOK_SECRET: "whsec_a",
+        STRIPE_API_URL: "http://127.0.0.1:12111",
+      }).payments.stripe,
+    ).toMatchObject({ mode: "stripe", apiUrl: "http://127.0.0.1:12111" });
   });
 
   it("uses PostgreSQL when DATABASE_URL is set, and treats empty values as unset", () => {
