@@ -168,7 +168,7 @@ export type AttemptStatus = "OPEN" | "PAID" | "FAILED" | "EXPIRED";
 /** Attempts with their derived status: PAID once Stripe reported the money, whatever came before. */
 export async function listAttempts(
   tx: Tx,
-  query: { establishmentId: string; invoiceId?: string | undefined; now: Date; limit: number },
+  query: { establishmentId: string; invoiceId?: string | undefined; attemptId?: string; now: Date; limit: number },
 ) {
   return tx.$queryRaw<
     {
@@ -194,6 +194,7 @@ export async function listAttempts(
       LEFT JOIN payments p ON p.attempt_id = a.id
      WHERE a.establishment_id = ${query.establishmentId}
        AND (${query.invoiceId ?? null}::text IS NULL OR a.invoice_id = ${query.invoiceId ?? null})
+       AND (${query.attemptId ?? null}::text IS NULL OR a.id = ${query.attemptId ?? null})
      ORDER BY a.created_at DESC, a.id DESC
      LIMIT ${query.limit}`;
 }

@@ -185,15 +185,16 @@ export function createPaymentService(deps: {
       };
     },
 
+    /** One attempt with its derived status, for the page Checkout returns to. */
     async attemptStatus(attemptId: string) {
       const attempt = await db.paymentAttempt.findUnique({ where: { id: attemptId } });
       if (!attempt) return undefined;
       const [row] = await listAttempts(db, {
         establishmentId: attempt.establishmentId,
-        invoiceId: attempt.invoiceId,
+        attemptId,
         now: clock.now(),
-        limit: paymentListLimitMax,
-      }).then((rows) => rows.filter((item) => item.id === attemptId));
+        limit: 1,
+      });
       return row;
     },
   };

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import qs from "qs";
+import { Money } from "../../shared/money.js";
 import { createLocalStripeState, LocalStripeError, type LocalStripeOptions, type StripeObject } from "./state.js";
 
 /**
@@ -203,7 +204,7 @@ export function createLocalStripe(options: LocalStripeOptions) {
   app.get("/checkout/:id", (c) => {
     const session = state.get(c.req.param("id"), "checkout.session");
     const hidden = session._fake as { productName: string };
-    const amount = ((session.amount_total as number) / 100).toFixed(2);
+    const amount = Money.fromHalalas(BigInt(session.amount_total as number)).toString();
     return c.html(html`<!doctype html>
 <html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>الدفع — Checkout (local)</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}
