@@ -114,35 +114,37 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
     );
   }
 
+  /** Compares the business days `from` to `to` (inclusive, Riyadh) and stores the result. */
+  async function run(range: { from: BusinessDate; to: BusinessDate }, ranBy: string) {
+    if (range.to.isBefore(range.from)) {
+      throw new AppError("DATE_RANGE_REVERSED", `the range ends (${range.to}) before it starts (${range.from})`);
+    }
+    if (range.from.daysUntil(range.to) + 1 > reconciliationDaysMax) {
+      throw new AppError("DATE_RANGE_TOO_LONG", `a reconciliation covers at most ${reconciliationDaysMax} days`);
+    }
+    const from = range.from.startInstant();
+    const to = range.to.endInstant();
+    const differences = await compare(from, to);
+    return db.reconciliationRun.create({
+      data: {
+        id: newId("rec"),
+        periodFrom: from,
+        periodTo: to,
+        differences,
+        differenceCount: differences.length,
+        ranAt: clock.now(),
+        ranBy,
+      },
+    });
+  }
+
   return {
-    /** Compares the business days `from` to `to` (inclusive, Riyadh) and stores the result. */
-    async run(range: { from: BusinessDate; to: BusinessDate }, ranBy: string) {
-      if (range.to.isBefore(range.from)) {
-        throw new AppError("DATE_RANGE_REVERSED", `the range ends (${range.to}) before it starts (${range.from})`);
-      }
-      if (range.from.daysUntil(range.to) + 1 > reconciliationDaysMax) {
-        throw new AppError("DATE_RANGE_TOO_LONG", `a reconciliation covers at most ${reconciliationDaysMax} days`);
-      }
-      const from = range.from.startInstant();
-      const to = range.to.endInstant();
-      const differences = await compare(from, to);
-      return db.reconciliationRun.create({
-        data: {
-          id: newId("rec"),
-          periodFrom: from,
-          periodTo: to,
-          differences,
-          differenceCount: differences.length,
-          ranAt: clock.now(),
-          ranBy,
-        },
-      });
-    },
+    run,
 
     /** The daily job: yesterday in Riyadh. */
     async runForYesterday() {
       const yesterday = BusinessDate.fromInstant(clock.now()).plusDays(-1);
-      return this.run({ from: yesterday, to: yesterday }, "job:reconciliation");
+      return run({ from: yesterday, to: yesterday }, "job:reconciliation");
     },
 
     async find(id: string) {

@@ -80,17 +80,19 @@ export function createWebhookService(deps: {
     }
   }
 
+  /** An outcome that records no fact: only the event's own mark is written. */
+  async function settle(outcome: RecordOutcome, within: WithinTransaction): Promise<RecordOutcome> {
+    await db.$transaction((tx) => within(tx, outcome));
+    return outcome;
+  }
+
   /** Applies one event; throws when it must be tried again later. */
   async function apply(event: Stripe.Event, within: WithinTransaction): Promise<RecordOutcome> {
     const action = toStripeAction(event);
     switch (action.kind) {
       case "payment-succeeded": {
         const known = await recorder.paymentOfIntent(action.paymentIntentId);
-        if (known) {
-          const outcome = { status: "PROCESSED", outcome: `payment ${known.id} recorded before` } as const;
-          await db.$transaction((tx) => within(tx, outcome));
-          return outcome;
-        }
+        if (known) return settle({ status: "PROCESSED", outcome: `payment ${known.id} recorded before` }, within);
         const intent = await gateway.retrievePaymentIntent(action.paymentIntentId);
         if (!intent) throw new Error(`Stripe does not know payment intent ${action.paymentIntentId}`);
         return recorder.recordPayment(intent, within);
@@ -112,11 +114,8 @@ export function createWebhookService(deps: {
         return recorder.recordDispute(action.dispute, within);
       case "payout-paid":
         return recorder.recordPayout(action.payout, within);
-      case "nothing": {
-        const outcome = { status: "IGNORED", outcome: action.reason } as const;
-        await db.$transaction((tx) => within(tx, outcome));
-        return outcome;
-      }
+      case "nothing":
+        return settle({ status: "IGNORED", outcome: action.reason }, within);
     }
   }
 

@@ -37,12 +37,10 @@ export async function buildTestApp(
   const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", ...options.environment });
   let app: ReturnType<typeof createApp> | undefined;
   const deliver: Deliver = async ({ payload, signature }) => {
-    const response = await app?.request("/webhooks/stripe", {
-      method: "POST",
-      headers: { "content-type": "application/json", "stripe-signature": signature },
-      body: payload,
-    });
-    if (response?.status !== 200) throw new Error(`webhook answered ${response?.status}: ${await response?.text()}`);
+    if (!app) throw new Error("the app is not built yet");
+    const response = await postStripeEvent(app, payload, signature);
+    if (response.status !== 200)
+      throw new Error(`webhook answered ${response.status}: ${JSON.stringify(response.body)}`);
   };
   const stripe = await startLocalStripe({
     port: 0,
@@ -88,6 +86,21 @@ export async function requestJson(
     method,
     headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/** POSTs a body to the Stripe webhook endpoint as Stripe does, with the signature header when given. */
+export async function postStripeEvent(
+  app: TestContext["app"],
+  payload: string,
+  signature: string | undefined,
+): Promise<TestResponse> {
+  const response = await app.request("/webhooks/stripe", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(signature ? { "stripe-signature": signature } : {}) },
+    body: payload,
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };

@@ -4,7 +4,13 @@ import type { SignedDelivery } from "../../src/payments/local-stripe/state.js";
 import { Money } from "../../src/shared/money.js";
 import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
 import { applyStripeEvents, ledgerBalances, paymentsOf, startPayment } from "../support/payments.js";
-import { buildTestApp, registerEstablishment, signInStaff, type TestContext } from "../support/test-app.js";
+import {
+  buildTestApp,
+  postStripeEvent,
+  registerEstablishment,
+  signInStaff,
+  type TestContext,
+} from "../support/test-app.js";
 
 /**
  * The ledger and invoice statuses end the same whatever order Stripe's events arrive in,
@@ -59,12 +65,8 @@ async function playStory(employer: Employer): Promise<SignedDelivery[]> {
 }
 
 async function deliver(delivery: SignedDelivery) {
-  const response = await context.app.request("/webhooks/stripe", {
-    method: "POST",
-    headers: { "content-type": "application/json", "stripe-signature": delivery.signature },
-    body: delivery.payload,
-  });
-  if (response.status !== 200) throw new Error(`delivery refused: ${response.status} ${await response.text()}`);
+  const response = await postStripeEvent(context.app, delivery.payload, delivery.signature);
+  if (response.status !== 200) throw new Error(`delivery refused: ${response.status} ${JSON.stringify(response.body)}`);
 }
 
 /** Where one establishment's story ended: its own balances, its invoices, its receipts, and what moved globally. */

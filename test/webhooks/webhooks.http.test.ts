@@ -9,6 +9,7 @@ import {
   bearer,
   buildTestApp,
   expectError,
+  postStripeEvent,
   registerEstablishment,
   requestJson,
   signInStaff,
@@ -36,15 +37,7 @@ function sign(payload: string, options: { secret?: string; timestamp?: number } 
   });
 }
 
-async function post(payload: string, signature: string | undefined) {
-  const response = await context.app.request("/webhooks/stripe", {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(signature ? { "stripe-signature": signature } : {}) },
-    body: payload,
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-}
+const post = (payload: string, signature: string | undefined) => postStripeEvent(context.app, payload, signature);
 
 async function storedEvents(query = "") {
   const response = await requestJson(
@@ -128,7 +121,7 @@ describe("storing and applying events", () => {
     if (!succeeded) throw new Error("no payment_intent.succeeded emitted");
     const answers = await Promise.all(Array.from({ length: 5 }, () => post(succeeded.payload, succeeded.signature)));
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
-    expect(answers.filter((answer) => answer.body.stored === "new")).toHaveLength(1);
+    expect(answers.filter((answer) => WebhookReceiptResponse.parse(answer.body).stored === "new")).toHaveLength(1);
     await applyStripeEvents(context, admin);
     const [stored] = await storedEvents(`&type=payment_intent.succeeded`).then((events) =>
       events.filter((event) => event.id === succeeded.event.id),
