@@ -1,7 +1,8 @@
-import { randomUUID } from "node:crypto";
+import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
 import pg from "pg";
 import { createApp } from "../src/app.js";
+import { signerFromPrivateKey } from "../src/certificates/signing.js";
 import { LOCAL_STRIPE_WEBHOOK_SECRET, loadConfig } from "../src/config.js";
 import { startLocalStripe } from "../src/payments/local-stripe/start.js";
 import type { StripeConnection } from "../src/payments/stripe-gateway.js";
@@ -77,6 +78,7 @@ export async function serveInProcess(
     logger: createLogger({ level: "warn" }),
     expectedMigrations: await migrationNames(),
     stripe: options.stripe ?? (localStripe as NonNullable<typeof localStripe>).connection,
+    certificateSigner: signerFromPrivateKey(generateKeyPairSync("ed25519").privateKey),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));

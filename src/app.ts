@@ -5,6 +5,9 @@ import { createAuthService } from "./auth/service.js";
 import { createSessionStore } from "./auth/sessions.js";
 import { billingRoutes } from "./billing/routes.js";
 import { createBillingService } from "./billing/service.js";
+import { certificateRoutes } from "./certificates/routes.js";
+import { createCertificateService } from "./certificates/service.js";
+import type { CertificateSigner } from "./certificates/signing.js";
 import type { Config } from "./config.js";
 import { createEmployeeUploader } from "./employees/bulk/upload-employees.js";
 import { employeeRoutes } from "./employees/routes.js";
@@ -22,6 +25,9 @@ import { invoiceRoutes } from "./invoices/routes.js";
 import { createInvoiceService } from "./invoices/service.js";
 import { ledgerRoutes } from "./ledger/routes.js";
 import { createLedgerService } from "./ledger/service.js";
+import { configuredSmsSender } from "./messaging/configured.js";
+import { createLogEmailSender, type SmsSender } from "./messaging/senders.js";
+import { createMessaging } from "./messaging/service.js";
 import { createStripeProcessing } from "./payments/processing.js";
 import { paymentRoutes } from "./payments/routes.js";
 import { createPaymentService } from "./payments/service.js";
@@ -37,6 +43,12 @@ import {
   tagAndLogRequests,
 } from "./shared/http.js";
 import type { Logger } from "./shared/logger.js";
+import { type CaptchaGenerator, createCaptchaStore, svgCaptchaGenerator } from "./subscribers/captcha.js";
+import { createSubscriberInquiries } from "./subscribers/inquiry-service.js";
+import { requireSubscriber } from "./subscribers/middleware.js";
+import { createOneTimeCodes } from "./subscribers/one-time-codes.js";
+import { subscriberRoutes } from "./subscribers/routes.js";
+import { createSubscriberAccounts } from "./subscribers/service.js";
 import { webhookRoutes } from "./webhooks/routes.js";
 
 export type AppDeps = {
@@ -50,6 +62,12 @@ export type AppDeps = {
   openSnapshot?: OpenSnapshot | undefined;
   /** Stripe, or the local stand-in, and the webhook signing secret. */
   stripe: StripeConnection;
+  /** Signs certificates (loaded by main.ts from configuration or the data folder). */
+  certificateSigner: CertificateSigner;
+  /** Tests replace the captcha's text with one they know; the picture is still svg-captcha's. */
+  captchaGenerator?: CaptchaGenerator | undefined;
+  /** Tests may replace the SMS sender; otherwise the configuration picks it. */
+  smsSender?: SmsSender | undefined;
 };
 
 export const OPENAPI_INFO = {
@@ -131,6 +149,38 @@ export function createApp(deps: AppDeps) {
   });
   app.route("/", paymentRoutes({ payments, reconciliation: processing.reconciliation, auth }));
   app.route("/", webhookRoutes({ webhooks: processing.webhooks, auth }));
+
+  const messaging = createMessaging({
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger,
+    sms: deps.smsSender ?? configuredSmsSender(deps.config, deps.logger),
+    email: createLogEmailSender(deps.logger),
+  });
+  const captchas = createCaptchaStore({
+    db: deps.db,
+    clock: deps.clock,
+    generate: deps.captchaGenerator ?? svgCaptchaGenerator,
+  });
+  const accounts = createSubscriberAccounts({
+    db: deps.db,
+    clock: deps.clock,
+    sessions: createSessionStore({ db: deps.db, clock: deps.clock }),
+    captchas,
+    codes: createOneTimeCodes({ clock: deps.clock, messaging }),
+    messaging,
+  });
+  const inquiries = createSubscriberInquiries({ db: deps.db, clock: deps.clock });
+  app.use("/v1/subscribers/*", requireSubscriber(accounts));
+  app.route("/", subscriberRoutes({ accounts, inquiries, captchas, trustProxy: deps.config.trustProxy }));
+  const certificates = createCertificateService({
+    db: deps.db,
+    clock: deps.clock,
+    inquiries,
+    signer: deps.certificateSigner,
+    publicBaseUrl: deps.config.payments.publicBaseUrl,
+  });
+  app.route("/", certificateRoutes({ certificates, trustProxy: deps.config.trustProxy }));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import cron from "node-cron";
 import { z } from "zod";
 
@@ -61,6 +62,19 @@ const environmentSchema = z.object({
   STRIPE_EVENT_SWEEP_CRON: z.string().refine(cron.validate, "a cron expression").default("* * * * *"),
   /** When yesterday's Stripe balance transactions are reconciled with the ledger (cron, Asia/Riyadh). */
   RECONCILIATION_CRON: z.string().refine(cron.validate, "a cron expression").default("0 4 * * *"),
+  /** Behind a reverse proxy: take the client's address from the first X-Forwarded-For entry (rate limits). */
+  TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  /** SMS provider (JSON over HTTPS; see src/messaging/senders.ts). Unset: SMS are only logged and kept in the outbox. */
+  SMS_GATEWAY_URL: z.url().optional(),
+  SMS_GATEWAY_TOKEN: z.string().min(1).optional(),
+  /** The sender name registered with the provider. */
+  SMS_SENDER_ID: z.string().min(1).max(11).default("Ishtirak"),
+  /** Ed25519 private key (PKCS#8 PEM) that signs certificates; unset: one kept in DATA_DIR, made on first start. */
+  CERTIFICATE_SIGNING_KEY: z.string().includes("PRIVATE KEY", { message: "a PKCS#8 PEM private key" }).optional(),
+  /** When queued messages are sent and employment notices written (cron): every minute. */
+  NOTIFICATION_CRON: z.string().refine(cron.validate, "a cron expression").default("* * * * *"),
+  /** When subscribers hear of months that went overdue unpaid (cron, Asia/Riyadh): daily at 09:00. */
+  OVERDUE_NOTICE_CRON: z.string().refine(cron.validate, "a cron expression").default("0 9 * * *"),
 });
 
 /** The local stand-in's signing secret: public on purpose, it guards nothing real. */
@@ -84,6 +98,10 @@ export type Config = Readonly<{
     sweepCron: string;
     reconciliationCron: string;
   };
+  trustProxy: boolean;
+  sms: { kind: "log" } | { kind: "http"; url: string; token: string; senderId: string };
+  certificates: { signingKey: { pem: string } | { file: string } };
+  notifications: { cron: string; overdueCron: string };
 }>;
 
 export class ConfigError extends Error {
@@ -102,6 +120,9 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
   }
   const variables = parsed.data;
+  if (variables.SMS_GATEWAY_URL && !variables.SMS_GATEWAY_TOKEN) {
+    throw new ConfigError(["SMS_GATEWAY_TOKEN: required with SMS_GATEWAY_URL"]);
+  }
   if (variables.STRIPE_SECRET_KEY && !variables.STRIPE_WEBHOOK_SECRET) {
     throw new ConfigError(["STRIPE_WEBHOOK_SECRET: required with STRIPE_SECRET_KEY (the endpoint's signing secret)"]);
   }
@@ -144,5 +165,21 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       sweepCron: variables.STRIPE_EVENT_SWEEP_CRON,
       reconciliationCron: variables.RECONCILIATION_CRON,
     },
+    trustProxy: variables.TRUST_PROXY === "true",
+    sms:
+      variables.SMS_GATEWAY_URL && variables.SMS_GATEWAY_TOKEN
+        ? {
+            kind: "http" as const,
+            url: variables.SMS_GATEWAY_URL,
+            token: variables.SMS_GATEWAY_TOKEN,
+            senderId: variables.SMS_SENDER_ID,
+          }
+        : { kind: "log" as const },
+    certificates: {
+      signingKey: variables.CERTIFICATE_SIGNING_KEY
+        ? { pem: variables.CERTIFICATE_SIGNING_KEY }
+        : { file: join(variables.DATA_DIR, "certificate-signing-key.pem") },
+    },
+    notifications: { cron: variables.NOTIFICATION_CRON, overdueCron: variables.OVERDUE_NOTICE_CRON },
   });
 }

@@ -1,6 +1,7 @@
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { createAuthService } from "./auth/service.js";
+import { loadCertificateSigner } from "./certificates/signing.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { scheduleJobs } from "./jobs/schedule.js";
 import { deliverOverHttp, startLocalStripe } from "./payments/local-stripe/start.js";
@@ -67,6 +68,7 @@ async function startService(): Promise<void> {
     expectedMigrations: await migrationNames(),
     openSnapshot: database.openSnapshot,
     stripe,
+    certificateSigner: loadCertificateSigner(config.certificates.signingKey),
   });
 
   const jobs = scheduleJobs({ db: database.prisma, clock: systemClock, logger, config, stripe });

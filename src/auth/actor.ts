@@ -10,4 +10,7 @@ export type EstablishmentActor = {
   via: { type: "session"; userId: string; sessionId: string } | { type: "api_key"; apiKeyId: string };
 };
 
-export type Actor = StaffActor | EstablishmentActor;
+/** A subscriber signed in to the portal with their own account. */
+export type SubscriberActor = { kind: "subscriber"; subscriberId: string; accountId: string; sessionId: string };
+
+export type Actor = StaffActor | EstablishmentActor | SubscriberActor;

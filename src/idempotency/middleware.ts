@@ -19,7 +19,14 @@ export const REPLAYED_HEADER = "Idempotent-Replayed";
 
 function scopeOf(actor: Actor | undefined, path: string): string {
   if (!actor) return `anonymous:${path}`;
-  return actor.kind === "staff" ? `staff:${actor.staffUserId}` : `establishment:${actor.establishmentId}`;
+  switch (actor.kind) {
+    case "staff":
+      return `staff:${actor.staffUserId}`;
+    case "establishment":
+      return `establishment:${actor.establishmentId}`;
+    case "subscriber":
+      return `subscriber:${actor.subscriberId}`;
+  }
 }
 
 /**

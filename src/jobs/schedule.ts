@@ -4,12 +4,18 @@ import { createBillingService } from "../billing/service.js";
 import type { Config } from "../config.js";
 import { createFineService } from "../fines/service.js";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/service.js";
+import { configuredSmsSender } from "../messaging/configured.js";
+import { createLogEmailSender } from "../messaging/senders.js";
+import { createMessaging } from "../messaging/service.js";
 import { createStripeProcessing } from "../payments/processing.js";
 import type { StripeConnection } from "../payments/stripe-gateway.js";
 import { AGENCY_TIME_ZONE } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import type { Logger } from "../shared/logger.js";
+import { purgeThrottles } from "../shared/throttle.js";
+import { purgeCaptchas } from "../subscribers/captcha.js";
+import { createSubscriberNotices } from "../subscribers/notifications.js";
 
 /**
  * Maps times to service calls, nothing more (times in Asia/Riyadh). Every job is safe to run
@@ -29,6 +35,12 @@ export function scheduleJobs(deps: {
   const stripe = createStripeProcessing({ ...deps, workers: deps.config.payments.webhookWorkers });
   const billing = createBillingService({ ...deps, ...deps.config.billing });
   const fines = createFineService(deps);
+  const messaging = createMessaging({
+    ...deps,
+    sms: configuredSmsSender(deps.config, logger),
+    email: createLogEmailSender(logger),
+  });
+  const notices = createSubscriberNotices({ ...deps, messaging });
   const job = (name: string, expression: string, work: () => Promise<unknown>) =>
     cron.schedule(
       expression,
@@ -63,7 +75,15 @@ export function scheduleJobs(deps: {
         logger.warn({ runId: run.id, differences: run.differences }, "reconciliation differences");
       return { runId: run.id, differences: run.differenceCount };
     }),
+    // Queued SMS (codes a provider hiccup held back) go out, and employers' registrations and
+    // terminations reach the subscribers they concern.
+    job("send-subscriber-notices", deps.config.notifications.cron, () => notices.sendEmploymentNotices()),
+    job("notify-overdue-months", deps.config.notifications.overdueCron, () => notices.sendOverdueNotices()),
     job("purge-idempotency-keys", "30 3 * * *", () => purgeExpiredIdempotencyKeys(deps)),
+    job("purge-throttles-and-captchas", "50 3 * * *", async () => {
+      const dayAgo = new Date(deps.clock.now().getTime() - 24 * 60 * 60 * 1000);
+      return { throttles: await purgeThrottles(deps.db, dayAgo), captchas: await purgeCaptchas(deps.db, dayAgo) };
+    }),
     job("purge-ended-sessions", "40 3 * * *", () => createSessionStore(deps).purgeEnded()),
   ];
   return {

@@ -35,8 +35,20 @@ export const errorStatus = {
   ESTABLISHMENT_IDENTIFIER_REQUIRED: 400,
   /** Not a Saudi mobile number (05XXXXXXXX or +9665XXXXXXXX; block 52 does not exist). */
   MOBILE_INVALID: 400,
-  /** A password shorter than the policy allows (12 characters). */
+  /** A password the policy refuses (staff: 12 characters; subscribers: see docs/subscribers.md). */
   PASSWORD_TOO_WEAK: 400,
+  /** The email and its confirmation differ. */
+  EMAIL_MISMATCH: 400,
+  /** The password and its confirmation differ. */
+  PASSWORD_MISMATCH: 400,
+  /** The mobile number and its confirmation differ. */
+  MOBILE_MISMATCH: 400,
+  /** Registration needs the terms accepted. */
+  TERMS_NOT_ACCEPTED: 400,
+  /** The captcha's answer is wrong, or the captcha is unknown or used already (each is good once). */
+  CAPTCHA_INVALID: 400,
+  /** The captcha is older than its lifetime (5 minutes): ask for a new one. */
+  CAPTCHA_EXPIRED: 400,
   /** A date range whose end is before its start. */
   DATE_RANGE_REVERSED: 400,
   /** A date range longer than the endpoint serves in one request. */
@@ -63,6 +75,14 @@ export const errorStatus = {
   RATE_SET_NOT_FOUND: 404,
   /** No invoice with this id for the establishment (another establishment's answers the same). */
   INVOICE_NOT_FOUND: 404,
+  /** No insured person with this ID number (and date of birth), or not one the caller may see. */
+  SUBSCRIBER_NOT_FOUND: 404,
+  /** No pending registration with this id: unknown, expired (after 30 minutes) or completed. */
+  REGISTRATION_NOT_FOUND: 404,
+  /** No pending change with this id for the signed-in subscriber. */
+  CONTACT_CHANGE_NOT_FOUND: 404,
+  /** No certificate with this code for this ID number (or, signed in, with this id). */
+  CERTIFICATE_NOT_FOUND: 404,
   /** No late fine with this id. */
   LATE_FINE_NOT_FOUND: 404,
   /** No journal entry has this id. */
@@ -83,6 +103,8 @@ export const errorStatus = {
   DUPLICATE_ROW: 409,
   /** A user with this email exists already. */
   USER_EMAIL_TAKEN: 409,
+  /** The ID number has a portal account already: sign in, or reset the password. */
+  ACCOUNT_ALREADY_EXISTS: 409,
   /** A request with the same Idempotency-Key is still being handled. */
   IDEMPOTENCY_KEY_IN_USE: 409,
   /** A staff user with this email exists already. */
@@ -101,6 +123,12 @@ export const errorStatus = {
   INVOICE_HAS_FINES: 409,
   /** The fine was waived already. */
   LATE_FINE_ALREADY_WAIVED: 409,
+  /** The one-time code is wrong; `details` says how many tries are left. */
+  OTP_INVALID: 422,
+  /** The one-time code is older than 5 minutes: ask for a new one. */
+  OTP_EXPIRED: 422,
+  /** Five wrong tries: the code is void; ask for a new one. */
+  OTP_ATTEMPTS_EXCEEDED: 422,
   /** Debits and credits differ, a line is zero, or the entry has too few or too many lines. */
   LEDGER_ENTRY_UNBALANCED: 422,
   /** A posting names an account outside the chart of accounts. */
@@ -159,6 +187,14 @@ export const errorStatus = {
   CREDIT_BALANCE_EMPTY: 409,
   /** A payment above what the invoice still owes (overpayment is refused up front). */
   PAYMENT_AMOUNT_ABOVE_OUTSTANDING: 422,
+  /** A new code was sent less than a minute ago; `Retry-After` says when to ask again. */
+  OTP_RESEND_TOO_SOON: 429,
+  /** The number (or address) had its codes for the hour or the day; `Retry-After` says when. */
+  OTP_SEND_LIMIT_REACHED: 429,
+  /** Too many failed sign-ins for this ID number: locked for a while; `Retry-After` says how long. */
+  SIGN_IN_LOCKED: 429,
+  /** Too many requests from this client to a public service; `Retry-After` says when to come back. */
+  RATE_LIMITED: 429,
   /** Stripe refused the request or could not be reached; nothing was charged. */
   PAYMENT_PROCESSOR_UNAVAILABLE: 502,
   /** Something failed that the request could not have caused; details are in the log only. */
@@ -176,6 +212,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: readonly ErrorDetail[],
+    /** Sent as `Retry-After` (429s): when asking again can succeed. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = "AppError";

@@ -1,3 +1,4 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { type Hook, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -103,7 +104,11 @@ export function renderError(fallbackLogger: Logger): ErrorHandler<AppEnv> {
     if (appError.code === "INTERNAL") {
       logger.error({ err: error }, "unhandled error");
     }
-    return c.json(errorBody(appError, c.get("requestId")), appError.status);
+    const headers =
+      appError.retryAfterSeconds === undefined
+        ? undefined
+        : { "Retry-After": String(Math.max(1, Math.ceil(appError.retryAfterSeconds))) };
+    return c.json(errorBody(appError, c.get("requestId")), appError.status, headers);
   };
 }
 
@@ -166,3 +171,20 @@ export function jsonContent<T>(schema: T) {
 
 /** Routes that take a session: a bearer token or the session cookie. */
 export const sessionSecurity = [{ bearer: [] }, { sessionCookie: [] }];
+
+/**
+ * The caller's address, for per-client rate limits: the socket's peer, or behind a trusted
+ * reverse proxy the first X-Forwarded-For entry. "unknown" in-process (tests), where every
+ * request then shares one budget.
+ */
+export function clientAddress(c: Context<AppEnv>, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}

@@ -25,7 +25,13 @@ export type IdPrefix =
   | "pbt"
   | "pout"
   | "alc"
-  | "rec";
+  | "rec"
+  | "msg"
+  | "sua"
+  | "reg"
+  | "otp"
+  | "cap"
+  | "crt";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${uuidv7().replaceAll("-", "")}`;

@@ -4,7 +4,14 @@ import { ReadinessResponse } from "../../src/health/schemas.js";
 import { FixedClock } from "../../src/shared/clock.js";
 import { migrationNames } from "../../src/shared/db/migrations.js";
 import { createLogger } from "../../src/shared/logger.js";
-import { buildTestApp, expectError, requestJson, TEST_NOW, type TestContext } from "../support/test-app.js";
+import {
+  buildTestApp,
+  expectError,
+  requestJson,
+  TEST_NOW,
+  type TestContext,
+  testCertificateSigner,
+} from "../support/test-app.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 let context: TestContext;
@@ -42,6 +49,7 @@ describe("readiness failures", () => {
       logger: createLogger({ level: "silent" }),
       expectedMigrations,
       stripe: context.stripe.connection,
+      certificateSigner: testCertificateSigner,
     });
 
   it("is not ready on a database that has never been migrated", async () => {

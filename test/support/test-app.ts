@@ -1,6 +1,8 @@
+import { generateKeyPairSync } from "node:crypto";
 import { expect } from "vitest";
 import { createApp } from "../../src/app.js";
 import { createAuthService } from "../../src/auth/service.js";
+import { signerFromPrivateKey } from "../../src/certificates/signing.js";
 import { type Config, LOCAL_STRIPE_WEBHOOK_SECRET, loadConfig } from "../../src/config.js";
 import { startLocalStripe } from "../../src/payments/local-stripe/start.js";
 import type { Deliver } from "../../src/payments/local-stripe/state.js";
@@ -9,9 +11,20 @@ import { FixedClock } from "../../src/shared/clock.js";
 import { migrationNames } from "../../src/shared/db/migrations.js";
 import { ErrorResponseSchema } from "../../src/shared/http.js";
 import { createLogger } from "../../src/shared/logger.js";
+import { type CaptchaGenerator, svgCaptchaGenerator } from "../../src/subscribers/captcha.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 export const TEST_NOW = "2026-11-25T09:00:00.000Z";
+
+/** One signing key for every test app of a process. */
+export const testCertificateSigner = signerFromPrivateKey(generateKeyPairSync("ed25519").privateKey);
+
+/**
+ * Every test captcha reads this text (the picture is still drawn by svg-captcha); storage,
+ * expiry and single use are the real ones.
+ */
+export const TEST_CAPTCHA_ANSWER = "k7Wq3";
+const knownTextCaptcha: CaptchaGenerator = () => ({ text: TEST_CAPTCHA_ANSWER, svg: svgCaptchaGenerator().svg });
 
 export type TestContext = {
   app: ReturnType<typeof createApp>;
@@ -56,6 +69,8 @@ export async function buildTestApp(
     expectedMigrations: await migrationNames(),
     openSnapshot: database.openSnapshot,
     stripe: stripe.connection,
+    certificateSigner: testCertificateSigner,
+    captchaGenerator: knownTextCaptcha,
   });
   return {
     app,
