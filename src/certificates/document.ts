@@ -62,10 +62,10 @@ const PAGE = { left: 40, right: 555, bottom: 780 } as const;
 /**
  * The certificate as an A4 PDF: Arabic on the right, English on the left of each row, a QR code
  * with the verification link. pdfkit with the shared bidi step (stack-probes.md §1), so it
- * renders after `npm ci` alone.
+ * renders after `npm ci` alone; set in Amiri, whose text extracts with its dots.
  */
 export async function renderCertificatePdf(content: CertificateContent, verificationUrl: string): Promise<Buffer> {
-  const pdf = createPdf({ title: `${labels.title.en} ${content.number}`, subject: labels.title.en });
+  const pdf = createPdf({ title: `${labels.title.en} ${content.number}`, subject: labels.title.en, typeface: "amiri" });
   const done = pdfBuffer(pdf);
   const qr = await QRCode.toBuffer(verificationUrl, { type: "png", margin: 1, width: 180, errorCorrectionLevel: "M" });
   let y = 40;

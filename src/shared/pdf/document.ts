@@ -5,20 +5,31 @@ import { visualRuns } from "./bidi-runs.js";
 const require = createRequire(import.meta.url);
 
 /**
- * Noto Naskh Arabic (OFL) from npm: Arabic, Latin, digits and punctuation in one TTF, so
- * documents render after `npm ci` alone (stack-probes.md §1 compares the fonts tried).
+ * Arabic typefaces from npm (OFL), TTF with Arabic, Latin, digits and punctuation each, so
+ * documents render after `npm ci` alone (stack-probes.md §1 compares the fonts tried):
+ * - Noto Naskh Arabic lays out fastest (long invoices), but draws dotted letters as a base glyph
+ *   plus a dots mark, so text copied or extracted from it loses the dots;
+ * - Amiri has a glyph per dotted letter: its text extracts as written (certificates, which are
+ *   read back by people and programs), at about 4x the layout time.
  */
-const fontFiles = {
-  regular: require.resolve("@expo-google-fonts/noto-naskh-arabic/400Regular/NotoNaskhArabic_400Regular.ttf"),
-  bold: require.resolve("@expo-google-fonts/noto-naskh-arabic/700Bold/NotoNaskhArabic_700Bold.ttf"),
-};
+const typefaces = {
+  naskh: {
+    regular: require.resolve("@expo-google-fonts/noto-naskh-arabic/400Regular/NotoNaskhArabic_400Regular.ttf"),
+    bold: require.resolve("@expo-google-fonts/noto-naskh-arabic/700Bold/NotoNaskhArabic_700Bold.ttf"),
+  },
+  amiri: {
+    regular: require.resolve("@expo-google-fonts/amiri/400Regular/Amiri_400Regular.ttf"),
+    bold: require.resolve("@expo-google-fonts/amiri/700Bold/Amiri_700Bold.ttf"),
+  },
+} as const;
 
 export type Pdf = InstanceType<typeof PDFDocument>;
 
-export function createPdf(info: { title: string; subject: string }): Pdf {
+export function createPdf(info: { title: string; subject: string; typeface?: keyof typeof typefaces }): Pdf {
   const pdf = new PDFDocument({ size: "A4", margin: 40, info: { Title: info.title, Subject: info.subject } });
-  pdf.registerFont("regular", fontFiles.regular);
-  pdf.registerFont("bold", fontFiles.bold);
+  const fonts = typefaces[info.typeface ?? "naskh"];
+  pdf.registerFont("regular", fonts.regular);
+  pdf.registerFont("bold", fonts.bold);
   pdf.font("regular");
   return pdf;
 }
