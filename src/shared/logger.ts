@@ -18,6 +18,14 @@ export const redactedLogPaths = [
   "req.headers.authorization",
   "req.headers.cookie",
   "*.headers.cookie",
+  // Personal identifiers: a log line says what happened, never to whom (support finds the
+  // person by request id). The log SMS sender masks the recipient itself.
+  "idNumber",
+  "*.idNumber",
+  "identifierNumber",
+  "*.identifierNumber",
+  "dateOfBirth",
+  "*.dateOfBirth",
 ];
 
 export function createLogger(options: { level: pino.LevelWithSilent; destination?: pino.DestinationStream }): Logger {
