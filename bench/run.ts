@@ -2,6 +2,7 @@ import { benchmarkBilling } from "./billing.bench.js";
 import { benchmarkEmployees } from "./employees.bench.js";
 import { benchmarkLedger } from "./ledger.bench.js";
 import { benchmarkStartup } from "./startup.bench.js";
+import { benchmarkSubscribers } from "./subscribers.bench.js";
 import { benchmarkServerUrl, isServerReachable } from "./support.js";
 import { benchmarkWebhooks } from "./webhooks.bench.js";
 
@@ -16,6 +17,7 @@ const benchmarks: Record<string, (options: { postgres: boolean; argv: string[] }
   employees: benchmarkEmployees,
   billing: benchmarkBilling,
   webhooks: benchmarkWebhooks,
+  subscribers: benchmarkSubscribers,
 };
 
 async function runBenchmarks(argv: string[]): Promise<void> {

@@ -138,7 +138,6 @@ export function createSubscriberInquiries(deps: { db: PrismaClient; clock: Clock
       listBilledMonths(db, subscriberId),
       firstBilledMonth(db),
     ]);
-    const byId = new Map(employments.map((employment) => [employment.id, employment]));
     const rows = monthlyRecord({
       spans: employments.map(spanOf),
       billed: billed.map((row) => ({
@@ -157,22 +156,23 @@ export function createSubscriberInquiries(deps: { db: PrismaClient; clock: Clock
       today: asOf,
       firstBilledMonth: first ? ContributionMonth.fromDateColumn(first) : undefined,
     }).filter((row) => (!range.from || !row.month.isBefore(range.from)) && (!range.to || !row.month.isAfter(range.to)));
+    // Each establishment is named once, not on each of hundreds of rows.
+    const shown = new Set(rows.map((row) => row.employmentId));
     return {
       asOf: asOf.toString(),
-      months: rows.map((row) => {
-        const employment = byId.get(row.employmentId);
-        return {
-          month: row.month.toString(),
-          employmentId: row.employmentId,
-          establishment: employment ? establishmentOf(employment) : null,
-          daysInService: row.daysInService,
-          contributoryWage: row.contributoryWage?.toString() ?? null,
-          employeeShare: row.employeeShare.toString(),
-          employerShare: row.employerShare.toString(),
-          status: row.status,
-          invoices: row.invoices.map((invoice) => ({ ...invoice, dueDate: invoice.dueDate.toString() })),
-        };
-      }),
+      employments: employments
+        .filter((employment) => shown.has(employment.id))
+        .map((employment) => ({ employmentId: employment.id, establishment: establishmentOf(employment) })),
+      months: rows.map((row) => ({
+        month: row.month.toString(),
+        employmentId: row.employmentId,
+        daysInService: row.daysInService,
+        contributoryWage: row.contributoryWage?.toString() ?? null,
+        employeeShare: row.employeeShare.toString(),
+        employerShare: row.employerShare.toString(),
+        status: row.status,
+        invoices: row.invoices.map((invoice) => ({ ...invoice, dueDate: invoice.dueDate.toString() })),
+      })),
     };
   }
 

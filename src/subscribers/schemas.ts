@@ -186,11 +186,11 @@ export const MonthStatus = z
 export const MonthsResponse = z
   .object({
     asOf: z.string(),
+    employments: z.array(z.object({ employmentId: z.string(), establishment: Establishment })),
     months: z.array(
       z.object({
         month: z.string(),
-        employmentId: z.string(),
-        establishment: Establishment.nullable(),
+        employmentId: z.string().openapi({ description: "One of `employments`" }),
         daysInService: z.number().int(),
         contributoryWage: MoneyString.nullable(),
         employeeShare: MoneyString,

@@ -26,6 +26,7 @@ let partPayer: Employer;
 let person: Awaited<ReturnType<typeof registerSubscriber>>;
 let other: Awaited<ReturnType<typeof registerSubscriber>>;
 
+/** The month rows, each with its establishment looked up from the answer's employments. */
 const months = async (token = person.token, query = "") => {
   const response = await requestJson(
     context.app,
@@ -35,7 +36,9 @@ const months = async (token = person.token, query = "") => {
     bearer(token),
   );
   expect(response.status).toBe(200);
-  return MonthsResponse.parse(response.body).months;
+  const answer = MonthsResponse.parse(response.body);
+  const establishments = new Map(answer.employments.map((entry) => [entry.employmentId, entry.establishment]));
+  return answer.months.map((row) => ({ ...row, establishment: establishments.get(row.employmentId) }));
 };
 const monthAt = async (employer: Employer, month: string) => {
   const row = (await months()).find(
@@ -86,6 +89,7 @@ describe("month by month: was what was deducted paid in?", () => {
     const line = (await invoiceLines(context, payer, invoice.id)).find(
       (entry) => entry.subscriberId === person.subscriberId,
     );
+    expect(october.establishment).toMatchObject({ nameEn: payer.body.nameEn });
     expect(october).toMatchObject({
       status: "UNPAID",
       contributoryWage: line?.contributoryWage,
