@@ -6,7 +6,7 @@ import type { PrismaClient } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import { countHit } from "../shared/throttle.js";
-import type { SubscriberInquiries } from "../subscribers/inquiry-service.js";
+import { ownSubscriberId, type SubscriberInquiries } from "../subscribers/inquiry-service.js";
 import { findInsuredPersonById } from "../subscribers/repository.js";
 import { parseIdNumber } from "../subscribers/service.js";
 import { branchesCovered, type CertificateContent, hijriDate } from "./content.js";
@@ -45,12 +45,6 @@ export function createCertificateService(deps: {
   publicBaseUrl: string;
 }) {
   const { db, clock, inquiries, signer } = deps;
-
-  function ownSubscriberId(actor: SubscriberActor, subject: string): string {
-    if (subject !== "me" && subject !== actor.subscriberId)
-      throw new AppError("SUBSCRIBER_NOT_FOUND", "no subscriber with this id that you may see");
-    return actor.subscriberId;
-  }
 
   const verificationUrl = (code: string) => `${deps.publicBaseUrl.replace(/\/$/, "")}/verify/${code}`;
 

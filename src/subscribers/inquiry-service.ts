@@ -36,6 +36,16 @@ export function maskName(name: string): string {
 
 const day = (value: Date) => BusinessDate.fromDateColumn(value);
 
+/**
+ * The subscriber a signed-in path names: `me` or the caller's own id. Any other id answers 404,
+ * as if it did not exist.
+ */
+export function ownSubscriberId(actor: SubscriberActor, subject: string): string {
+  if (subject !== "me" && subject !== actor.subscriberId)
+    throw new AppError("SUBSCRIBER_NOT_FOUND", "no subscriber with this id that you may see");
+  return actor.subscriberId;
+}
+
 function spanOf(employment: EmploymentRecord): EmploymentSpan {
   return {
     employmentId: employment.id,
@@ -61,12 +71,6 @@ function establishmentOf(employment: EmploymentRecord) {
 export function createSubscriberInquiries(deps: { db: PrismaClient; clock: Clock }) {
   const { db, clock } = deps;
   const today = () => BusinessDate.fromInstant(clock.now());
-
-  function ownSubscriberId(actor: SubscriberActor, subject: string): string {
-    if (subject !== "me" && subject !== actor.subscriberId)
-      throw new AppError("SUBSCRIBER_NOT_FOUND", "no subscriber with this id that you may see");
-    return actor.subscriberId;
-  }
 
   async function periods(subscriberId: string) {
     const asOf = today();

@@ -23,39 +23,57 @@ const newMessageId = `'msg_' || replace(gen_random_uuid()::text, '-', '')`;
 export function createSubscriberNotices(deps: { db: PrismaClient; clock: Clock; messaging: Messaging }) {
   const { db, clock } = deps;
 
+  /** One pass of one kind of employment notice: changes stamped in `column` since `since`. */
+  function queueEmploymentChange(change: {
+    column: "registered_at" | "ended_at";
+    purpose: "EMPLOYMENT_REGISTERED" | "EMPLOYMENT_ENDED";
+    dedupePrefix: string;
+    /** format() text taking the Arabic name, a date, the English name and the date again. */
+    text: string;
+    dateColumn: "start_date" | "end_date";
+    since: Date;
+    now: Date;
+  }): Promise<number> {
+    return db.$executeRawUnsafe(
+      `INSERT INTO outbound_messages (id, channel, recipient, body, purpose, dedupe_key, subscriber_id, status,
+                                      attempts, created_at, next_attempt_at)
+       SELECT ${newMessageId}, 'SMS', a.mobile,
+              format($3, s.name_ar, e.${change.dateColumn}, s.name_en, e.${change.dateColumn}),
+              $4, $5 || e.id, a.subscriber_id, 'QUEUED', 0, $2, $2
+         FROM employments e
+         JOIN subscriber_accounts a ON a.subscriber_id = e.subscriber_id AND a.created_at <= e.${change.column}
+         JOIN establishments s ON s.id = e.establishment_id
+        WHERE e.${change.column} > $1 AND e.${change.column} <= $2
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+      change.since,
+      change.now,
+      change.text,
+      change.purpose,
+      change.dedupePrefix,
+    );
+  }
+
   async function queueEmploymentNotices(): Promise<number> {
     const now = clock.now();
     const since = new Date(now.getTime() - employmentNoticeLookbackMs);
-    const registered = await db.$executeRawUnsafe(
-      `INSERT INTO outbound_messages (id, channel, recipient, body, purpose, dedupe_key, subscriber_id, status,
-                                      attempts, created_at, next_attempt_at)
-       SELECT ${newMessageId}, 'SMS', a.mobile,
-              format('سجلتك منشأة %s في التأمينات اعتبارا من %s. Ishtirak: %s registered your employment from %s.',
-                     s.name_ar, e.start_date, s.name_en, e.start_date),
-              'EMPLOYMENT_REGISTERED', 'employment-registered:' || e.id, a.subscriber_id, 'QUEUED', 0, $2, $2
-         FROM employments e
-         JOIN subscriber_accounts a ON a.subscriber_id = e.subscriber_id AND a.created_at <= e.registered_at
-         JOIN establishments s ON s.id = e.establishment_id
-        WHERE e.registered_at > $1 AND e.registered_at <= $2
-       ON CONFLICT (dedupe_key) DO NOTHING`,
+    const registered = await queueEmploymentChange({
+      column: "registered_at",
+      purpose: "EMPLOYMENT_REGISTERED",
+      dedupePrefix: "employment-registered:",
+      text: "سجلتك منشأة %s في التأمينات اعتبارا من %s. Ishtirak: %s registered your employment from %s.",
+      dateColumn: "start_date",
       since,
       now,
-    );
-    const ended = await db.$executeRawUnsafe(
-      `INSERT INTO outbound_messages (id, channel, recipient, body, purpose, dedupe_key, subscriber_id, status,
-                                      attempts, created_at, next_attempt_at)
-       SELECT ${newMessageId}, 'SMS', a.mobile,
-              format('أنهت منشأة %s اشتراكك اعتبارا من %s. Ishtirak: %s ended your employment on %s.',
-                     s.name_ar, e.end_date, s.name_en, e.end_date),
-              'EMPLOYMENT_ENDED', 'employment-ended:' || e.id, a.subscriber_id, 'QUEUED', 0, $2, $2
-         FROM employments e
-         JOIN subscriber_accounts a ON a.subscriber_id = e.subscriber_id AND a.created_at <= e.ended_at
-         JOIN establishments s ON s.id = e.establishment_id
-        WHERE e.ended_at > $1 AND e.ended_at <= $2
-       ON CONFLICT (dedupe_key) DO NOTHING`,
+    });
+    const ended = await queueEmploymentChange({
+      column: "ended_at",
+      purpose: "EMPLOYMENT_ENDED",
+      dedupePrefix: "employment-ended:",
+      text: "أنهت منشأة %s اشتراكك اعتبارا من %s. Ishtirak: %s ended your employment on %s.",
+      dateColumn: "end_date",
       since,
       now,
-    );
+    });
     return registered + ended;
   }
 
