@@ -30,7 +30,6 @@ beforeAll(async () => {
   ];
   const [first, second] = employers as [(typeof employers)[0], (typeof employers)[0]];
   const { idNumber, subscriberId } = await hire(context, first, { startDate: "2025-03-15", basic: "9000.00" });
-  first.token = first.token;
   const ended = await requestJson(
     context.app,
     "POST",
