@@ -19,7 +19,19 @@ describe("loadConfig", () => {
         sweepCron: "* * * * *",
         reconciliationCron: "0 4 * * *",
       },
+      trustProxy: false,
+      sms: { kind: "log" },
+      certificates: { signingKey: { file: "data/certificate-signing-key.pem" } },
+      notifications: { cron: "* * * * *", overdueCron: "0 9 * * *" },
     });
+  });
+
+  it("sends SMS through the gateway only with its URL and token, and takes a signing key as PEM", () => {
+    expect(
+      loadConfig({ SMS_GATEWAY_URL: "https://sms.example.sa/v1/messages", SMS_GATEWAY_TOKEN: "t0ken" }).sms,
+    ).toEqual({ kind: "http", url: "https://sms.example.sa/v1/messages", token: "t0ken", senderId: "Ishtirak" });
+    expect(() => loadConfig({ SMS_GATEWAY_URL: "https://sms.example.sa/v1/messages" })).toThrow(/SMS_GATEWAY_TOKEN/);
+    expect(() => loadConfig({ CERTIFICATE_SIGNING_KEY: "not a key" })).toThrow(/CERTIFICATE_SIGNING_KEY/);
   });
 
   it("talks to Stripe only with both the secret key and the webhook signing secret", () => {
