@@ -80,6 +80,13 @@ function assertPasswordAcceptable(password: string, idNumber?: string) {
   }
 }
 
+/** The email normalised (lower case), or EMAIL_MISMATCH when its confirmation differs. */
+function parseEmail(email: string, confirmation: string): string {
+  const normalised = normaliseEmail(email);
+  requireSame(normalised, normaliseEmail(confirmation), "EMAIL_MISMATCH", "email");
+  return normalised;
+}
+
 function parseMobile(mobile: string, confirmation: string): string {
   const parsed = parseSaudiMobile(mobile);
   if (!parsed) throw new AppError("MOBILE_INVALID", "not a Saudi mobile number (05XXXXXXXX or +9665XXXXXXXX)");
@@ -127,8 +134,7 @@ export function createSubscriberAccounts(deps: {
         "NATIONAL_ID_GIVEN_FOR_NON_SAUDI",
         "a resident registers with the iqama number (starting with 2)",
       );
-    const email = normaliseEmail(input.email);
-    requireSame(email, normaliseEmail(input.emailConfirmation), "EMAIL_MISMATCH", "email");
+    const email = parseEmail(input.email, input.emailConfirmation);
     requireSame(input.password, input.passwordConfirmation, "PASSWORD_MISMATCH", "password");
     assertPasswordAcceptable(input.password, id.value);
     const mobile = parseMobile(input.mobile, input.mobileConfirmation);
@@ -322,11 +328,7 @@ export function createSubscriberAccounts(deps: {
     const destination =
       change.kind === "mobile"
         ? parseMobile(change.mobile, change.confirmation)
-        : (() => {
-            const email = normaliseEmail(change.email);
-            requireSame(email, normaliseEmail(change.confirmation), "EMAIL_MISMATCH", "email");
-            return email;
-          })();
+        : parseEmail(change.email, change.confirmation);
     await assertCredentials(account, change.password);
     if (change.kind === "email" && (await isEmailTaken(db, destination)))
       throw new AppError("USER_EMAIL_TAKEN", "another account uses this email");
