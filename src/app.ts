@@ -32,6 +32,9 @@ import { createStripeProcessing } from "./payments/processing.js";
 import { paymentRoutes } from "./payments/routes.js";
 import { createPaymentService } from "./payments/service.js";
 import type { StripeConnection } from "./payments/stripe-gateway.js";
+import type { PortalContext } from "./portal/context.js";
+import { isPortalPath, pageNotFound, portalRoutes } from "./portal/routes.js";
+import { BusinessDate } from "./shared/business-date.js";
 import type { Clock } from "./shared/clock.js";
 import type { OpenSnapshot, PrismaClient } from "./shared/db/database.js";
 import {
@@ -79,15 +82,19 @@ export const OPENAPI_INFO = {
 
 /** Bulk uploads stream their bodies: they count their own size and keep their own idempotency. */
 const streamedUploads = /^\/v1\/establishments\/[^/]+\/employees\/bulk$/;
+/** The portal's CSV upload page sets its own limit (portal/employer-pages.ts). */
+const ownBodyLimits = new RegExp(`${streamedUploads.source}|^/employer/upload$`);
 
 /** The HTTP application as a pure function of its dependencies: no I/O here. */
 export function createApp(deps: AppDeps) {
   const app = createRouter();
   app.use(...tagAndLogRequests(deps.logger));
   app.use(answerMethodNotAllowed(app));
-  app.use(limitBodySize(deps.config.bodyLimitBytes, streamedUploads));
+  app.use(limitBodySize(deps.config.bodyLimitBytes, ownBodyLimits));
   app.onError(renderError(deps.logger));
-  app.notFound(answerRouteNotFound);
+  app.notFound((c) =>
+    isPortalPath(c.req.path) ? pageNotFound(c as unknown as PortalContext) : answerRouteNotFound(c),
+  );
 
   const auth = createAuthService({ db: deps.db, clock: deps.clock });
   const ledger = createLedgerService({ db: deps.db });
@@ -181,6 +188,20 @@ export function createApp(deps: AppDeps) {
     publicBaseUrl: deps.config.payments.publicBaseUrl,
   });
   app.route("/", certificateRoutes({ certificates, trustProxy: deps.config.trustProxy }));
+
+  // The web portal: pages over this same API, called in-process with the user's session.
+  app.route(
+    "/",
+    portalRoutes({
+      api: () => app.fetch,
+      authenticate: {
+        subscriber: (token) => accounts.authenticate(token),
+        establishment: (token) => employers.authenticateCaller(token),
+        staff: (token) => auth.authenticate(token),
+      },
+      today: () => BusinessDate.fromInstant(deps.clock.now()).toString(),
+    }) as never,
+  );
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {

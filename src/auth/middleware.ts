@@ -34,10 +34,12 @@ export function requireStaff(auth: AuthService, roles: readonly StaffRole[]): Mi
 }
 
 /** The session cookie every sign-in sets: HttpOnly, Secure, SameSite=Strict, for the whole site. */
-export function setSessionCookie(c: Context<AppEnv>, token: string, expires: Date): void {
+// biome-ignore lint/suspicious/noExplicitAny: the API and the portal pages (each with its own env) both sign in
+export function setSessionCookie(c: Context<any>, token: string, expires: Date): void {
   setCookie(c, SESSION_COOKIE, token, { httpOnly: true, secure: true, sameSite: "Strict", path: "/", expires });
 }
 
-export function clearSessionCookie(c: Context<AppEnv>): void {
+// biome-ignore lint/suspicious/noExplicitAny: as above
+export function clearSessionCookie(c: Context<any>): void {
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
 }
