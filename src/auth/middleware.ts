@@ -39,6 +39,16 @@ export function setSessionCookie(c: Context<any>, token: string, expires: Date):
   setCookie(c, SESSION_COOKIE, token, { httpOnly: true, secure: true, sameSite: "Strict", path: "/", expires });
 }
 
+/**
+ * The portal's session cookie: the same token and flags, but without an expiry date, so it ends
+ * with the browser; the server still ends the session at its own lifetime. The browser's clock
+ * then never decides whether a session is alive.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: as above
+export function setBrowserSessionCookie(c: Context<any>, token: string): void {
+  setCookie(c, SESSION_COOKIE, token, { httpOnly: true, secure: true, sameSite: "Strict", path: "/" });
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: as above
 export function clearSessionCookie(c: Context<any>): void {
   deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });

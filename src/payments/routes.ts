@@ -200,17 +200,22 @@ export function paymentRoutes(deps: { payments: PaymentService; reconciliation: 
   const readers = requireStaff(auth, ["ACCOUNTANT", "AGENCY_ADMIN"]);
   for (const path of ["/v1/reconciliation-runs", "/v1/reconciliation-runs/*"]) app.use(path, readers);
 
-  // Where Stripe Checkout sends the employer back: the attempt's status, nothing else.
+  // Where Stripe Checkout sends the employer back: the attempt's status, nothing else. While the
+  // processor's confirmation is on its way the page refreshes itself every two seconds.
   app.get("/payments/return", async (c) => {
     const attemptId = c.req.query("attempt") ?? "";
     const attempt = /^pat_[0-9a-f]{32}$/.test(attemptId) ? await payments.attemptStatus(attemptId) : undefined;
     const cancelled = c.req.query("cancelled") === "1";
     const status = attempt?.status ?? "UNKNOWN";
+    const waiting = !cancelled && status === "OPEN";
+    const invoiceLink = attempt ? `/employer/invoices/${encodeURIComponent(attempt.invoiceId)}` : "/employer/invoices";
     return c.html(
-      html`<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>الدفع — Payment</title></head>
-<body><h1>${cancelled ? "أُلغي الدفع — Payment cancelled" : "شكراً — Thank you"}</h1>
+      html`<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>الدفع — Payment</title>
+<link rel="stylesheet" href="/assets/portal.css">${waiting ? html`<meta http-equiv="refresh" content="2">` : ""}</head>
+<body><main><h1>${cancelled ? "أُلغي الدفع — Payment cancelled" : "شكراً — Thank you"}</h1>
 <p>حالة الدفع / Payment status: <strong id="status">${status}</strong></p>
-<p lang="en" dir="ltr">The invoice shows the payment once Stripe confirms it (a few seconds).</p></body></html>`,
+<p lang="en" dir="ltr">The invoice shows the payment once Stripe confirms it (a few seconds).</p>
+<p><a href="${invoiceLink}">عرض الفاتورة / View the invoice</a></p></main></body></html>`,
       attempt ? 200 : 404,
     );
   });

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { setSessionCookie } from "../auth/middleware.js";
+import { setBrowserSessionCookie } from "../auth/middleware.js";
 import type { ApiError } from "./api-client.js";
 import { type PortalContext, type PortalEnv, requirePageUser, safeReturnPath } from "./context.js";
 import { formatMoney, formatNumber } from "./format.js";
@@ -155,7 +155,7 @@ export function employerPages(deps: PortalDeps) {
       json: { email: form.email ?? "", password: form.password ?? "" },
     });
     if (!signed.ok) return loginForm(c, signed.error);
-    setSessionCookie(c, signed.data.token, new Date(signed.data.expiresAt));
+    setBrowserSessionCookie(c, signed.data.token);
     const next = safeReturnPath(c.req.query("next"));
     return c.redirect(next === "/" ? "/employer" : next, 303);
   });
@@ -892,14 +892,14 @@ export function employerPages(deps: PortalDeps) {
               <tbody>
                 {lines.data.lines.map((line) => (
                   <tr>
-                    <td>{line.lineNumber}</td>
+                    <td>{formatNumber(locale, line.lineNumber)}</td>
                     <td>{line.name}</td>
                     <td dir="ltr">{line.idNumber}</td>
                     <td>
                       <MonthText month={line.month} />
                       {line.kind === "ADJUSTMENT" ? <span class="muted"> ({t("lineKindADJUSTMENT")})</span> : null}
                     </td>
-                    <td>{line.daysInService}</td>
+                    <td>{formatNumber(locale, line.daysInService)}</td>
                     <td class="amount">
                       <Money amount={line.chargeableWage} />
                     </td>

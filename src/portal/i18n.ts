@@ -98,6 +98,7 @@ const en = {
   confirmButton: "Confirm",
   resendCode: "Send a new code",
   codeResent: "A new code was sent.",
+  registrationDone: "Your account is ready: you are signed in.",
 
   forgotTitle: "Reset your password",
   forgotText: "Enter your ID number; if it has an account we send a code to its mobile number.",
@@ -397,6 +398,7 @@ const ar: Record<MessageKey, string> = {
   confirmButton: "تأكيد",
   resendCode: "إرسال رمز جديد",
   codeResent: "أُرسل رمز جديد.",
+  registrationDone: "اكتمل التسجيل وأنت الآن مسجل الدخول.",
 
   forgotTitle: "إعادة تعيين كلمة المرور",
   forgotText: "أدخل رقم هويتك؛ إن كان له حساب أرسلنا رمزًا إلى جواله.",

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { setSessionCookie } from "../auth/middleware.js";
+import { setBrowserSessionCookie } from "../auth/middleware.js";
 import { chartOfAccounts } from "../ledger/chart-of-accounts.js";
 import type { ApiError } from "./api-client.js";
 import { type PortalContext, type PortalEnv, requirePageUser, safeReturnPath } from "./context.js";
@@ -107,7 +107,7 @@ export function staffPages(deps: PortalDeps & { today: Today }) {
       json: { email: form.email ?? "", password: form.password ?? "" },
     });
     if (!signed.ok) return loginForm(c, signed.error);
-    setSessionCookie(c, signed.data.token, new Date(signed.data.expiresAt));
+    setBrowserSessionCookie(c, signed.data.token);
     const next = safeReturnPath(c.req.query("next"));
     const home = signed.data.staffUser.role === "AGENCY_ADMIN" ? "/admin" : "/accountant";
     return c.redirect(next === "/" ? home : next, 303);

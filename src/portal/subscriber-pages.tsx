@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { setSessionCookie } from "../auth/middleware.js";
+import { setBrowserSessionCookie } from "../auth/middleware.js";
 import { Money as Amount } from "../shared/money.js";
 import type { ApiError } from "./api-client.js";
 import { type PortalContext, type PortalEnv, requirePageUser, safeReturnPath } from "./context.js";
@@ -301,7 +301,7 @@ export function subscriberPages(deps: PortalDeps) {
       json: { code: (form.code ?? "").trim() },
     });
     if (!signed.ok) return codeForm(c, registrationId, { error: signed.error });
-    setSessionCookie(c, signed.data.token, new Date(signed.data.expiresAt));
+    setBrowserSessionCookie(c, signed.data.token);
     return c.redirect("/subscriber?welcome=1", 303);
   });
 
@@ -355,7 +355,7 @@ export function subscriberPages(deps: PortalDeps) {
       json: { idNumber: form.idNumber ?? "", password: form.password ?? "" },
     });
     if (!signed.ok) return loginForm(c, signed.error);
-    setSessionCookie(c, signed.data.token, new Date(signed.data.expiresAt));
+    setBrowserSessionCookie(c, signed.data.token);
     const next = safeReturnPath(c.req.query("next"));
     return c.redirect(next === "/" ? "/subscriber" : next, 303);
   });
@@ -483,7 +483,7 @@ export function subscriberPages(deps: PortalDeps) {
       c,
       t("dashboardTitle"),
       <>
-        {c.req.query("welcome") === "1" ? <Notice>{t("stepDone")}</Notice> : null}
+        {c.req.query("welcome") === "1" ? <Notice>{t("registrationDone")}</Notice> : null}
         <section class="card" aria-labelledby="profile-heading">
           <h2 id="profile-heading">{t("profile")}</h2>
           <div class="grid">
@@ -603,7 +603,7 @@ export function subscriberPages(deps: PortalDeps) {
   });
 
   app.get("/subscriber/months", async (c) => {
-    const { t } = uiOf(c);
+    const { t, locale } = uiOf(c);
     const from = c.req.query("from");
     const to = c.req.query("to");
     const query = new URLSearchParams();
@@ -662,7 +662,7 @@ export function subscriberPages(deps: PortalDeps) {
                         <MonthText month={row.month} />
                       </td>
                       <td>{establishment ? <EstablishmentName establishment={establishment} /> : null}</td>
-                      <td>{row.daysInService}</td>
+                      <td>{formatNumber(locale, row.daysInService)}</td>
                       <td class="amount">
                         <Money amount={row.contributoryWage} />
                       </td>
