@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { setBrowserSessionCookie } from "../auth/middleware.js";
-import type { ApiError } from "./api-client.js";
+import type { ApiError, ApiResult } from "./api-client.js";
 import { type PortalContext, type PortalEnv, requirePageUser, safeReturnPath } from "./context.js";
 import { formatMoney, formatNumber } from "./format.js";
 import { failurePage, formFields, normaliseDigits, type PortalDeps, pageOrFailure, signedIn } from "./kit.js";
@@ -142,6 +142,9 @@ export function employerPages(deps: PortalDeps) {
             </button>
           </div>
         </form>
+        <p>
+          <a href="/employer/register">{t("registerEstablishmentTitle")}</a>
+        </p>
       </>,
       { status: error ? 401 : 200 },
     );
@@ -158,6 +161,117 @@ export function employerPages(deps: PortalDeps) {
     setBrowserSessionCookie(c, signed.data.token);
     const next = safeReturnPath(c.req.query("next"));
     return c.redirect(next === "/" ? "/employer" : next, 303);
+  });
+
+  // ---- a new establishment registers itself and its first admin ----
+  const registrationForm = (c: PortalContext, draft: Record<string, string>, error?: ApiError) => {
+    const { t } = uiOf(c);
+    return renderPage(
+      c,
+      t("registerEstablishmentTitle"),
+      <>
+        <ErrorSummary error={error} />
+        <form method="post" action="/employer/register" class="stack card">
+          <CsrfField />
+          <FormKey value={draft.formKey} />
+          <Field name="nameAr" label={t("establishmentNameAr")} value={draft.nameAr} required dir="rtl" error={error} />
+          <Field name="nameEn" label={t("establishmentNameEn")} value={draft.nameEn} required dir="ltr" error={error} />
+          <Field
+            name="unifiedNumber"
+            label={t("unifiedNumber")}
+            hint={t("unifiedNumberHint")}
+            value={draft.unifiedNumber}
+            dir="ltr"
+            inputmode="numeric"
+            error={error}
+          />
+          <Field
+            name="commercialRegistration"
+            label={t("commercialRegistration")}
+            value={draft.commercialRegistration}
+            dir="ltr"
+            inputmode="numeric"
+            error={error}
+          />
+          <Field name="city" label={t("city")} value={draft.city} required error={error} />
+          <Field
+            name="contactEmail"
+            label={t("contactEmail")}
+            type="email"
+            value={draft.contactEmail}
+            required
+            dir="ltr"
+            error={error}
+          />
+          <Field
+            name="contactMobile"
+            label={t("mobile")}
+            type="tel"
+            value={draft.contactMobile}
+            required
+            dir="ltr"
+            error={error}
+          />
+          <Field
+            name="adminEmail"
+            label={t("adminEmail")}
+            type="email"
+            value={draft.adminEmail}
+            required
+            dir="ltr"
+            autocomplete="username"
+            error={error}
+          />
+          <Field
+            name="adminPassword"
+            label={t("password")}
+            type="password"
+            required
+            autocomplete="new-password"
+            error={error}
+          />
+          <div>
+            <button class="primary" type="submit">
+              {t("registerButton")}
+            </button>
+          </div>
+        </form>
+      </>,
+      { status: error ? (error.status === 409 ? 409 : 400) : 200 },
+    );
+  };
+  app.get("/employer/register", (c) => registrationForm(c, {}));
+  app.post("/employer/register", async (c) => {
+    const form = await formFields(c);
+    const registered = await callApi(c, {
+      method: "POST",
+      path: "/v1/establishments",
+      idempotencyKey: form.formKey,
+      json: {
+        nameAr: form.nameAr ?? "",
+        nameEn: form.nameEn ?? "",
+        ...(form.unifiedNumber ? { unifiedNumber: normaliseDigits(form.unifiedNumber) } : {}),
+        ...(form.commercialRegistration
+          ? { commercialRegistration: normaliseDigits(form.commercialRegistration) }
+          : {}),
+        contactEmail: form.contactEmail ?? "",
+        contactMobile: normaliseDigits(form.contactMobile),
+        city: form.city ?? "",
+        admin: { email: form.adminEmail ?? "", password: form.adminPassword ?? "" },
+      },
+    });
+    if (!registered.ok) {
+      const { adminPassword: _password, ...draft } = form;
+      return registrationForm(c, { ...draft, formKey: crypto.randomUUID() }, registered.error);
+    }
+    const signed = await callApi<{ token: string }>(c, {
+      method: "POST",
+      path: "/v1/auth/establishment/sessions",
+      json: { email: form.adminEmail ?? "", password: form.adminPassword ?? "" },
+    });
+    if (!signed.ok) return c.redirect("/employer/login", 303);
+    setBrowserSessionCookie(c, signed.data.token);
+    return c.redirect("/employer", 303);
   });
 
   // ---- employees: list with filters, add, end, wage ----
@@ -1003,7 +1117,9 @@ export function employerPages(deps: PortalDeps) {
                       <DateText date={payment.receivedAt} />
                     </td>
                     <td dir="ltr">
-                      <code>{payment.stripePaymentIntentId}</code>
+                      <a href={`/employer/payments/${encodeURIComponent(payment.id)}`}>
+                        <code>{payment.stripePaymentIntentId}</code>
+                      </a>
                     </td>
                     <td>
                       {payment.invoiceId ? (
@@ -1048,6 +1164,66 @@ export function employerPages(deps: PortalDeps) {
           </section>
         ) : null}
       </>,
+    );
+  });
+
+  // A receipt: one payment as the establishment's records keep it, laid out to print.
+  app.get("/employer/payments/:paymentId", async (c) => {
+    const { t } = uiOf(c);
+    const { token, path } = base(c);
+    const paymentId = c.req.param("paymentId");
+    let cursor: string | null = null;
+    let found: Payment | undefined;
+    // The API lists payments newest first; a receipt is nearly always for a recent one.
+    for (let page = 0; page < 20 && !found; page++) {
+      const list: ApiResult<{ payments: Payment[]; nextCursor: string | null }> = await callApi(c, {
+        path: `${path}/payments?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+        token,
+      });
+      if (!list.ok) return failurePage(c, list.error);
+      found = list.data.payments.find((payment) => payment.id === paymentId);
+      cursor = list.data.nextCursor;
+      if (!cursor) break;
+    }
+    if (!found)
+      return failurePage(c, { status: 404, code: "PAYMENT_NOT_FOUND", message: "no such payment", details: [] });
+    const payment = found;
+    return renderPage(
+      c,
+      t("receiptTitle"),
+      <section class="card" id="receipt">
+        <dl class="grid">
+          <div>
+            <dt class="muted">{t("reference")}</dt>
+            <dd dir="ltr">
+              <code>{payment.stripePaymentIntentId}</code>
+            </dd>
+          </div>
+          <div>
+            <dt class="muted">{t("receivedAt")}</dt>
+            <dd>
+              <DateText date={payment.receivedAt} hijri />
+            </dd>
+          </div>
+          <div>
+            <dt class="muted">{t("amount")}</dt>
+            <dd class="figure">
+              <Money amount={payment.amount} />
+            </dd>
+          </div>
+          <div>
+            <dt class="muted">{t("refunded")}</dt>
+            <dd>
+              <Money amount={payment.refunded} />
+            </dd>
+          </div>
+        </dl>
+        {payment.invoiceId ? (
+          <p>
+            <a href={`/employer/invoices/${encodeURIComponent(payment.invoiceId)}`}>{t("viewInvoice")}</a>
+          </p>
+        ) : null}
+      </section>,
     );
   });
 

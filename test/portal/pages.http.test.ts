@@ -186,6 +186,39 @@ describe("every page checks the role and the tenant like the API", () => {
 });
 
 describe("forms do their work once and say what is wrong", () => {
+  it("registers a new establishment from its page and signs its admin in", async () => {
+    const session = pageSession(context.app);
+    await session.get("/employer/register");
+    const unique = String(Date.now()).slice(-9);
+    const registered = await session.post("/employer/register", {
+      formKey: crypto.randomUUID(),
+      nameAr: "مؤسسة الصفحة",
+      nameEn: "Page Trading",
+      unifiedNumber: `7${unique}`,
+      city: "Jeddah",
+      contactEmail: `contact-${unique}@page.test`,
+      contactMobile: "0501234567",
+      adminEmail: `admin-${unique}@page.test`,
+      adminPassword: "a long admin password",
+    });
+    expect(registered).toMatchObject({ status: 303, location: "/employer" });
+    const employees = await session.get("/employer");
+    expect(employees.status).toBe(200);
+    const again = await session.post("/employer/register", {
+      formKey: crypto.randomUUID(),
+      nameAr: "مؤسسة الصفحة",
+      nameEn: "Page Trading",
+      unifiedNumber: `7${unique}`,
+      city: "Jeddah",
+      contactEmail: `contact-${unique}@page.test`,
+      contactMobile: "0501234567",
+      adminEmail: `other-${unique}@page.test`,
+      adminPassword: "a long admin password",
+    });
+    expect(again.status).toBe(409);
+    expect(dataAttribute(again.html, "data-code")).toBe("ESTABLISHMENT_ALREADY_REGISTERED");
+  });
+
   it("registers one employee however often the same form is submitted", async () => {
     const session = await signInEmployer();
     await session.get("/employer/employees/new");

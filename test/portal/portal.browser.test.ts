@@ -209,6 +209,9 @@ describe.runIf(browserAvailable())("the portal in a real browser", () => {
     expect(await page.getAttribute("#invoices tbody tr .status", "data-status")).toBe("PAID");
     await page.goto(at("/employer/payments"));
     expect(await page.locator("#payments tbody tr").count()).toBe(1);
+    await page.click("#payments tbody tr a[href^='/employer/payments/']");
+    expect(await page.getAttribute("#receipt [data-amount]", "data-amount")).toBe(outstanding);
+    await keepScreenshot(page, "employer-receipt");
 
     await subscriberPage.reload();
     const october = subscriberPage.locator('#months tr[data-month="2026-10"]');
