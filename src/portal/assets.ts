@@ -71,23 +71,26 @@ tfoot td{font-weight:700}
  * the page's noscript refresh does the same.
  */
 export const portalJs = `
-document.querySelectorAll("[data-poll-url]").forEach(function (box) {
+document.querySelectorAll("[data-poll-url]:not([data-finished])").forEach(function (box) {
   var url = box.getAttribute("data-poll-url");
+  var shownStatus = box.getAttribute("data-status");
+  var digits = new Intl.NumberFormat(document.documentElement.lang === "ar" ? "ar-SA" : "en-GB");
   function update() {
     fetch(url, { credentials: "same-origin", headers: { accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (run) {
-        if (!run) return;
+        if (!run) return setTimeout(update, 5000);
+        // A new status is worded by the server in the page's language: load the page again.
+        if (run.status !== shownStatus) return location.reload();
         box.querySelectorAll("[data-field]").forEach(function (cell) {
           var path = cell.getAttribute("data-field").split(".");
           var value = run;
           for (var i = 0; i < path.length && value != null; i++) value = value[path[i]];
-          if (value != null) cell.textContent = String(value);
+          if (typeof value === "number") cell.textContent = digits.format(value);
         });
         var bar = box.querySelector("progress");
         if (bar && run.progress) bar.value = run.progress.percent;
-        if (run.status !== "COMPLETED") setTimeout(update, 1500);
-        else box.setAttribute("data-finished", run.status);
+        setTimeout(update, 1500);
       })
       .catch(function () { setTimeout(update, 5000); });
   }

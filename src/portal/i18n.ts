@@ -152,6 +152,11 @@ const en = {
   statusBEFORE_RECORDS: "Before records",
   statusOPEN: "Open",
   statusVOID: "Void",
+  statusPLANNING: "Planning",
+  statusISSUING: "Issuing invoices",
+  statusCOMPLETED: "Completed",
+  statusFAILED: "Failed",
+  statusEXPIRED: "Expired",
   overdueAdvice: "Your employer has not paid months marked overdue. Contact the employer or the agency.",
 
   contactTitle: "Contact details",
@@ -462,6 +467,11 @@ const ar: Record<MessageKey, string> = {
   statusBEFORE_RECORDS: "قبل السجلات",
   statusOPEN: "مفتوحة",
   statusVOID: "ملغاة",
+  statusPLANNING: "قيد التخطيط",
+  statusISSUING: "جارٍ إصدار الفواتير",
+  statusCOMPLETED: "اكتملت",
+  statusFAILED: "فشلت",
+  statusEXPIRED: "انتهت صلاحيتها",
   overdueAdvice: "لم يسدد صاحب العمل الأشهر المتأخرة. تواصل مع صاحب العمل أو مع المؤسسة.",
 
   contactTitle: "بيانات التواصل",

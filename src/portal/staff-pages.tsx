@@ -3,7 +3,7 @@ import { setBrowserSessionCookie } from "../auth/middleware.js";
 import { chartOfAccounts } from "../ledger/chart-of-accounts.js";
 import type { ApiError } from "./api-client.js";
 import { type PortalContext, type PortalEnv, requirePageUser, safeReturnPath } from "./context.js";
-import { formatNumber } from "./format.js";
+import { formatMonth, formatNumber } from "./format.js";
 import { failurePage, formFields, type PortalDeps, pageOrFailure, signedIn } from "./kit.js";
 import {
   CsrfField,
@@ -406,19 +406,17 @@ export function staffPages(deps: PortalDeps & { today: Today }) {
     ];
     return renderPage(
       c,
-      t("runTitle", { month: "" }).trim(),
+      t("runTitle", { month: formatMonth(locale, data.month) }),
       <section
         class="card"
         id="billing-run"
         data-poll-url={apiPath}
+        data-status={data.status}
         data-finished={data.status === "COMPLETED" ? data.status : undefined}
         aria-live="polite"
       >
         <h2>
-          <MonthText month={data.month} /> <StatusBadge status={data.status} />{" "}
-          <span class="muted" data-field="status">
-            {data.status}
-          </span>
+          <StatusBadge status={data.status} />
         </h2>
         <label for="run-progress">{t("progress")}</label>{" "}
         <progress id="run-progress" class="progress" max="100" value={String(data.progress.percent)}>
@@ -428,7 +426,7 @@ export function staffPages(deps: PortalDeps & { today: Today }) {
           {figures.map((figure) => (
             <div>
               <dt class="muted">{figure.label}</dt>
-              <dd class="figure" data-field={figure.field}>
+              <dd class="figure" data-field={figure.field} data-value={String(figure.value)}>
                 {formatNumber(locale, figure.value)}
               </dd>
             </div>
