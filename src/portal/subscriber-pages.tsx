@@ -545,7 +545,7 @@ export function subscriberPages(deps: PortalDeps) {
         </section>
         <section class="card chart" aria-labelledby="chart-heading">
           <h2 id="chart-heading">{t("chartTitle")}</h2>
-          <WageChart points={wagePoints(months.data)} locale={locale} title={t("chartTitle")} empty={t("chartEmpty")} />
+          <WageChart points={wagePoints(months.data, wages.data)} locale={locale} title={t("chartTitle")} empty={t("chartEmpty")} />
         </section>
         <section class="card" aria-labelledby="wages-heading">
           <h2 id="wages-heading">{t("wagesTitle")}</h2>
@@ -885,12 +885,27 @@ export function subscriberPages(deps: PortalDeps) {
   return app;
 }
 
-/** Each month's contributory wage across employers (the chart's one line). */
-function wagePoints(months: Months): WagePoint[] {
+/**
+ * Each month's contributory wage across employers (the chart's one line): the wage an invoice
+ * charged where the month is billed, otherwise the registered wage in force that month.
+ */
+function wagePoints(months: Months, wages: Wages): WagePoint[] {
+  const registered = new Map(
+    wages.employments.map((employment) => [
+      employment.employmentId,
+      [...employment.wages].sort((a, b) => a.effectiveMonth.localeCompare(b.effectiveMonth)),
+    ]),
+  );
+  const inForce = (employmentId: string, month: string) =>
+    registered
+      .get(employmentId)
+      ?.filter((wage) => wage.effectiveMonth <= month)
+      .at(-1)?.contributoryWage;
   const byMonth = new Map<string, Amount>();
   for (const row of months.months) {
-    if (row.contributoryWage === null) continue;
-    byMonth.set(row.month, (byMonth.get(row.month) ?? Amount.zero).plus(Amount.sar(row.contributoryWage)));
+    const wage = row.contributoryWage ?? inForce(row.employmentId, row.month);
+    if (wage === undefined) continue;
+    byMonth.set(row.month, (byMonth.get(row.month) ?? Amount.zero).plus(Amount.sar(wage)));
   }
   return [...byMonth.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
