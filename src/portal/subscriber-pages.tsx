@@ -545,7 +545,12 @@ export function subscriberPages(deps: PortalDeps) {
         </section>
         <section class="card chart" aria-labelledby="chart-heading">
           <h2 id="chart-heading">{t("chartTitle")}</h2>
-          <WageChart points={wagePoints(months.data, wages.data)} locale={locale} title={t("chartTitle")} empty={t("chartEmpty")} />
+          <WageChart
+            points={wagePoints(months.data, wages.data)}
+            locale={locale}
+            title={t("chartTitle")}
+            empty={t("chartEmpty")}
+          />
         </section>
         <section class="card" aria-labelledby="wages-heading">
           <h2 id="wages-heading">{t("wagesTitle")}</h2>
