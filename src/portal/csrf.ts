@@ -23,7 +23,7 @@ export function protectForms(): MiddlewareHandler<PortalEnv> {
     c.set("csrfToken", token);
     if (c.req.method === "POST") {
       const origin = c.req.header("origin");
-      if (origin && origin !== "null" && new URL(origin).host !== new URL(c.req.url).host) return refuse(c);
+      if (origin && origin !== "null" && hostOf(origin) !== new URL(c.req.url).host) return refuse(c);
       const form = await c.req.parseBody();
       const presented = form[CSRF_FIELD];
       if (typeof presented !== "string" || !sameToken(presented, getCookie(c, CSRF_COOKIE))) return refuse(c);
@@ -35,6 +35,14 @@ export function protectForms(): MiddlewareHandler<PortalEnv> {
 /** The token to put in a form's hidden field. */
 export function csrfToken(c: Context<PortalEnv>): string {
   return c.get("csrfToken");
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
 }
 
 function sameToken(presented: string, expected: string | undefined): boolean {

@@ -25,6 +25,32 @@ import {
 /** The largest CSV the upload page takes; bigger files go through the direct link's streamed API. */
 export const PORTAL_UPLOAD_LIMIT_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Caps the upload page's body before anything reads it (the form check included); a larger file
+ * gets the page's own 413 explaining the direct link.
+ */
+export function uploadBodyLimit() {
+  return bodyLimit({
+    maxSize: PORTAL_UPLOAD_LIMIT_BYTES,
+    onError: (c) => {
+      const { t } = uiOf(c as PortalContext);
+      return renderPage(
+        c as PortalContext,
+        t("uploadTitle"),
+        <ErrorSummary
+          error={{
+            status: 413,
+            code: "PAYLOAD_TOO_LARGE",
+            message: `the page takes files up to ${PORTAL_UPLOAD_LIMIT_BYTES / 1024 / 1024} MB; the direct link API takes larger ones`,
+            details: [],
+          }}
+        />,
+        { status: 413 },
+      );
+    },
+  });
+}
+
 type EmployeeRow = {
   id: string;
   idNumber: string;
@@ -735,45 +761,31 @@ export function employerPages(deps: PortalDeps) {
   };
 
   app.get("/employer/upload", (c) => uploadPage(c));
-  app.post(
-    "/employer/upload",
-    bodyLimit({
-      maxSize: PORTAL_UPLOAD_LIMIT_BYTES,
-      onError: (c) =>
-        uploadPage(c as PortalContext, {
-          error: {
-            status: 413,
-            code: "PAYLOAD_TOO_LARGE",
-            message: `the page takes files up to ${PORTAL_UPLOAD_LIMIT_BYTES / 1024 / 1024} MB; use the direct link API for larger ones`,
-            details: [],
-          },
-        }),
-    }),
-    async (c) => {
-      const body = await c.req.parseBody();
-      const file = body.file;
-      const { token, path } = base(c);
-      if (!(file instanceof File) || file.size === 0)
-        return uploadPage(c, {
-          error: { status: 400, code: "VALIDATION_FAILED", message: "choose a CSV file", details: [] },
-        });
-      const partial = body.partial === "true";
-      const uploaded = await callApi<UploadReport>(c, {
-        method: "POST",
-        path: `${path}/employees/bulk?partial=${partial}`,
-        token,
-        idempotencyKey: typeof body.formKey === "string" ? body.formKey : undefined,
-        body: await file.arrayBuffer(),
-        contentType: "text/csv",
-      });
-      if (uploaded.ok) return uploadPage(c, { report: uploaded.data });
+  // The body limit is applied before the form check reads the body (routes.tsx: uploadBodyLimit).
+  app.post("/employer/upload", async (c) => {
+    const body = await c.req.parseBody();
+    const file = body.file;
+    const { token, path } = base(c);
+    if (!(file instanceof File) || file.size === 0)
       return uploadPage(c, {
-        error: uploaded.error,
-        rejected:
-          uploaded.error.code === "UPLOAD_ROWS_REJECTED" ? (uploaded.error.details as unknown as RejectedRow[]) : [],
+        error: { status: 400, code: "VALIDATION_FAILED", message: "choose a CSV file", details: [] },
       });
-    },
-  );
+    const partial = body.partial === "true";
+    const uploaded = await callApi<UploadReport>(c, {
+      method: "POST",
+      path: `${path}/employees/bulk?partial=${partial}`,
+      token,
+      idempotencyKey: typeof body.formKey === "string" ? body.formKey : undefined,
+      body: await file.arrayBuffer(),
+      contentType: "text/csv",
+    });
+    if (uploaded.ok) return uploadPage(c, { report: uploaded.data });
+    return uploadPage(c, {
+      error: uploaded.error,
+      rejected:
+        uploaded.error.code === "UPLOAD_ROWS_REJECTED" ? (uploaded.error.details as unknown as RejectedRow[]) : [],
+    });
+  });
 
   // ---- invoices, payment, receipts ----
   app.get("/employer/invoices", async (c) => {

@@ -23,17 +23,18 @@ export function useUi(): Ui {
 }
 
 export function uiOf(c: PortalContext): Ui {
-  const locale = c.get("locale");
+  // A page answered before the portal's middleware ran (an oversized upload) is in Arabic.
+  const locale = c.get("locale") ?? "ar";
   return {
     locale,
     t: translator(locale),
-    csrf: c.get("csrfToken"),
+    csrf: c.get("csrfToken") ?? "",
     path: c.req.path + new URL(c.req.url).search,
     user: c.get("pageUser"),
   };
 }
 
-type PageOptions = { status?: 200 | 400 | 401 | 403 | 404 | 409 | 422 | 429; autoRefresh?: boolean };
+type PageOptions = { status?: 200 | 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429; autoRefresh?: boolean };
 
 /** Renders a whole page: the document shell around `body`, in the visitor's language. */
 export function renderPage(c: PortalContext, title: string, body: Child, options: PageOptions = {}) {

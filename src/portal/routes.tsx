@@ -12,7 +12,7 @@ import {
   safeReturnPath,
 } from "./context.js";
 import { protectForms } from "./csrf.js";
-import { employerPages } from "./employer-pages.js";
+import { employerPages, uploadBodyLimit } from "./employer-pages.js";
 import { isLocale } from "./i18n.js";
 import type { PortalDeps } from "./kit.js";
 import { renderPage, uiOf } from "./layout.js";
@@ -51,6 +51,7 @@ export function portalRoutes(deps: { api: () => ApiFetch; authenticate: PortalAu
   app.get("/assets/portal.css", (c) => asset(c, portalCss, "text/css; charset=utf-8"));
   app.get("/assets/portal.js", (c) => asset(c, portalJs, "text/javascript; charset=utf-8"));
 
+  app.use("/employer/upload", uploadBodyLimit());
   for (const pattern of pagePatterns) app.use(pattern, chooseLocale(), protectForms());
 
   app.get("/lang/:locale", (c) => {

@@ -103,6 +103,27 @@ describe("forms are protected against cross-site request forgery", () => {
     expect(session.cookies.has(SESSION_COOKIE)).toBe(false);
   });
 
+  it("refuses an upload over the page's limit before reading it, with its own page", async () => {
+    const session = await signInEmployer();
+    await session.get("/employer/upload");
+    const huge = new FormData();
+    huge.set("_csrf", session.cookies.get(CSRF_COOKIE) as string);
+    huge.set("file", new File([new Uint8Array(17 * 1024 * 1024)], "big.csv", { type: "text/csv" }));
+    const request = new Request("http://localhost/employer/upload", { method: "POST", body: huge });
+    const body = await request.arrayBuffer();
+    const response = await context.app.request("/employer/upload", {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": request.headers.get("content-type") as string,
+        "content-length": String(body.byteLength),
+        cookie: [...session.cookies.entries()].map(([name, value]) => `${name}=${value}`).join("; "),
+      },
+    });
+    expect(response.status).toBe(413);
+    expect(dataAttribute(await response.text(), "data-code")).toBe("PAYLOAD_TOO_LARGE");
+  });
+
   it("leaves the JSON API alone: no CSRF cookie, bearer calls work as before", async () => {
     const response = await context.app.request("/v1/captchas", { method: "POST" });
     expect(response.status).toBe(201);
