@@ -72,9 +72,15 @@ export class BusinessDate {
     return new Date(this.epochDay * MILLISECONDS_PER_DAY);
   }
 
+  /** Computed once per date: month views and billing read a date's parts many times. */
+  private cachedParts: { year: number; month: number; day: number } | undefined;
+
   private get parts(): { year: number; month: number; day: number } {
-    const utc = new Date(this.epochDay * MILLISECONDS_PER_DAY);
-    return { year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate() };
+    if (!this.cachedParts) {
+      const utc = new Date(this.epochDay * MILLISECONDS_PER_DAY);
+      this.cachedParts = { year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate() };
+    }
+    return this.cachedParts;
   }
 
   get year(): number {

@@ -103,6 +103,8 @@ export class Money {
    */
   static fromDecimal(value: { toString(): string } | string): Money {
     const text = typeof value === "string" ? value : value.toString();
+    // NUMERIC(18,2) as text ("1234.50") is the common case: parse it without a decimal object.
+    if (MONEY_PATTERN.test(text)) return Money.sar(text);
     const decimal = new ExactDecimal(text);
     if (decimal.decimalPlaces() > 2) {
       throw new InvalidAmountError(text, "more than 2 decimals");

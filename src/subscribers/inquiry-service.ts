@@ -130,6 +130,14 @@ export function createSubscriberInquiries(deps: { db: PrismaClient; clock: Clock
     };
   }
 
+  // Runs are never started for a month before the first one, so once a first billed month
+  // exists it never changes: it is read once per process, not on every request.
+  let knownFirstBilledMonth: Date | undefined;
+  const firstBilled = async () => {
+    knownFirstBilledMonth ??= await firstBilledMonth(db);
+    return knownFirstBilledMonth;
+  };
+
   async function months(
     subscriberId: string,
     range: { from?: ContributionMonth | undefined; to?: ContributionMonth | undefined },
@@ -140,16 +148,16 @@ export function createSubscriberInquiries(deps: { db: PrismaClient; clock: Clock
     const [employments, billed, first] = await Promise.all([
       listEmploymentsOf(db, subscriberId),
       listBilledMonths(db, subscriberId),
-      firstBilledMonth(db),
+      firstBilled(),
     ]);
     const rows = monthlyRecord({
       spans: employments.map(spanOf),
       billed: billed.map((row) => ({
         employmentId: row.employmentId,
-        month: ContributionMonth.fromDateColumn(row.month),
+        month: ContributionMonth.parse(row.month),
         invoiceNumber: row.invoiceNumber,
-        invoiceMonth: ContributionMonth.fromDateColumn(row.invoiceMonth),
-        dueDate: day(row.dueDate),
+        invoiceMonth: ContributionMonth.parse(row.invoiceMonth),
+        dueDate: BusinessDate.parse(row.dueDate),
         invoiceTotal: Money.fromDecimal(row.invoiceTotal),
         invoiceSettled: Money.fromDecimal(row.invoiceSettled),
         employeeShare: Money.fromDecimal(row.employeeShare),

@@ -1,6 +1,6 @@
 import type { SubscriberActor } from "../auth/actor.js";
 import { assertCredentials, hashPassword, normaliseEmail } from "../auth/service.js";
-import type { SessionStore } from "../auth/sessions.js";
+import { hashToken, type SessionStore } from "../auth/sessions.js";
 import type { OneTimeCodePurpose } from "../generated/prisma/enums.js";
 import { maskEmail, maskMobile } from "../messaging/senders.js";
 import type { Messaging } from "../messaging/service.js";
@@ -22,6 +22,7 @@ import {
   findAccountOfSubscriber,
   findInsuredPerson,
   findInsuredPersonById,
+  findSubscriberSession,
   insertAccount,
   insertPendingRegistration,
   isEmailTaken,
@@ -405,11 +406,8 @@ export function createSubscriberAccounts(deps: {
     confirmContactChange,
 
     async authenticate(token: string): Promise<SubscriberActor | undefined> {
-      const session = await sessions.resolve(token, "SUBSCRIBER");
-      if (!session) return undefined;
-      const account = await findAccount(db, session.principalId);
-      if (!account) return undefined;
-      return { kind: "subscriber", subscriberId: account.subscriberId, accountId: account.id, sessionId: session.id };
+      const session = await findSubscriberSession(db, hashToken(token), clock.now());
+      return session && { kind: "subscriber", ...session };
     },
 
     async profile(actor: SubscriberActor) {
