@@ -28,7 +28,8 @@ export async function constantRateLoad(options: {
   headers: (index: number) => Record<string, string>;
   maxSockets?: number;
 }): Promise<ConstantRateResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
+  // LIFO reuses the most recently used socket, so few sit idle long enough to race the server's keep-alive timeout.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: "lifo" });
   const total = Math.round(options.rate * options.durationSeconds);
   const latencies: number[] = [];
   let non2xx = 0;

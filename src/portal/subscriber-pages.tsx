@@ -4,7 +4,7 @@ import { Money as Amount } from "../shared/money.js";
 import type { ApiError } from "./api-client.js";
 import { type PortalContext, type PortalEnv, requirePageUser, safeReturnPath } from "./context.js";
 import { formatNumber } from "./format.js";
-import { formFields, type PortalDeps, pageOrFailure, signedIn, svgDataUri } from "./kit.js";
+import { failurePage, formFields, type PortalDeps, pageOrFailure, signedIn, svgDataUri } from "./kit.js";
 import {
   CheckField,
   CsrfField,
@@ -89,10 +89,9 @@ export function subscriberPages(deps: PortalDeps) {
   const { callApi } = deps;
   const app = new Hono<PortalEnv>();
   const signedInOnly = requirePageUser("subscriber", deps.authenticate);
-  for (const path of ["/subscriber", "/subscriber/months", "/subscriber/contact", "/subscriber/contact/*"])
+  // In Hono "/x/*" also matches "/x", so each path is listed once.
+  for (const path of ["/subscriber", "/subscriber/months", "/subscriber/contact/*", "/subscriber/certificates/*"])
     app.use(path, signedInOnly);
-  app.use("/subscriber/certificates", signedInOnly);
-  app.use("/subscriber/certificates/*", signedInOnly);
 
   const newCaptcha = async (c: PortalContext) => {
     const captcha = await callApi<Captcha>(c, { method: "POST", path: "/v1/captchas" });
@@ -474,10 +473,10 @@ export function subscriberPages(deps: PortalDeps) {
       callApi<Wages>(c, { path: "/v1/subscribers/me/wages", token }),
       callApi<Months>(c, { path: "/v1/subscribers/me/contribution-months", token }),
     ]);
-    if (!profile.ok) return pageOrFailure(c, profile, () => c.body(null));
-    if (!periods.ok) return pageOrFailure(c, periods, () => c.body(null));
-    if (!wages.ok) return pageOrFailure(c, wages, () => c.body(null));
-    if (!months.ok) return pageOrFailure(c, months, () => c.body(null));
+    if (!profile.ok) return failurePage(c, profile.error);
+    if (!periods.ok) return failurePage(c, periods.error);
+    if (!wages.ok) return failurePage(c, wages.error);
+    if (!months.ok) return failurePage(c, months.error);
     const person = profile.data;
     return renderPage(
       c,
