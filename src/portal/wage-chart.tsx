@@ -1,3 +1,4 @@
+import { Money } from "../shared/money.js";
 import { formatMoney, formatMonth } from "./format.js";
 import type { Locale } from "./i18n.js";
 
@@ -24,7 +25,12 @@ export function WageChart(props: { points: WagePoint[]; locale: Locale; title: s
     margin.left + (points.length === 1 ? plotWidth / 2 : (index / (points.length - 1)) * plotWidth);
   const y = (value: number) => margin.top + plotHeight - (value / top) * plotHeight;
   const path = points.map((point, index) => `${x(index).toFixed(1)},${y(Number(point.wage)).toFixed(1)}`).join(" ");
-  const ticks = [0, 0.5, 1].map((share) => Math.round((top / 1.1) * share * 100) / 100);
+  // Axis labels are exact amounts: zero, half the highest wage (to the halala) and the highest.
+  const highest = points
+    .map((point) => Money.sar(point.wage))
+    .reduce((max, wage) => Money.max(max, wage), Money.zero)
+    .toHalalas();
+  const ticks = [0n, highest / 2n, highest].map((halalas) => Money.fromHalalas(halalas).toString());
   const labelEvery = Math.max(1, Math.ceil(points.length / 6));
   return (
     <svg
@@ -37,9 +43,9 @@ export function WageChart(props: { points: WagePoint[]; locale: Locale; title: s
       <title id="wage-chart-title">{props.title}</title>
       {ticks.map((tick) => (
         <g>
-          <line x1={margin.left} x2={width - margin.right} y1={y(tick)} y2={y(tick)} stroke="#d5d9de" />
-          <text x={margin.left - 8} y={y(tick) + 4} text-anchor="end" font-size="12" fill="#39414c">
-            {formatMoney(locale, tick.toFixed(2))}
+          <line x1={margin.left} x2={width - margin.right} y1={y(Number(tick))} y2={y(Number(tick))} stroke="#d5d9de" />
+          <text x={margin.left - 8} y={y(Number(tick)) + 4} text-anchor="end" font-size="12" fill="#39414c">
+            {formatMoney(locale, tick)}
           </text>
         </g>
       ))}
