@@ -280,6 +280,19 @@ describe.runIf(browserAvailable())("the portal in a real browser", () => {
     expect(await page.textContent('#months tr[data-month="2026-10"] .status')).toBe("Paid");
     await keepScreenshot(page, "subscriber-months-en");
 
+    // Keyboard: the first Tab reaches the skip link, visibly focused; following it moves focus to
+    // the page's content, so the next Tab lands on the content's first control.
+    await page.keyboard.press("Tab");
+    const skip = await page.evaluate(() => {
+      const focused = document.activeElement as HTMLElement;
+      return { className: focused.className, outline: getComputedStyle(focused).outlineStyle };
+    });
+    expect(skip).toEqual({ className: "skip", outline: "solid" });
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("main");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.closest("main") !== null)).toBe(true);
+
     // The choice follows the user to other pages until switched back.
     await page.goto(at("/subscriber"));
     expect(await page.getAttribute("html", "lang")).toBe("en");
