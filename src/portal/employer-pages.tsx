@@ -1,11 +1,21 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { setBrowserSessionCookie } from "../auth/middleware.js";
 import type { ApiError, ApiResult } from "./api-client.js";
-import { type PortalContext, type PortalEnv, requirePageUser, safeReturnPath } from "./context.js";
+import { type PortalContext, type PortalEnv, requirePageUser } from "./context.js";
 import { formatMoney, formatNumber } from "./format.js";
-import { failurePage, formFields, normaliseDigits, type PortalDeps, pageOrFailure, signedIn } from "./kit.js";
 import {
+  emailSignInPage,
+  failurePage,
+  formFields,
+  normaliseDigits,
+  type PortalDeps,
+  pageOrFailure,
+  returnPath,
+  signedIn,
+  signInThroughApi,
+} from "./kit.js";
+import {
+  AmountHeader,
   CheckField,
   CsrfField,
   DateText,
@@ -18,6 +28,7 @@ import {
   renderPage,
   SelectField,
   StatusBadge,
+  SubmitButton,
   uiOf,
   useUi,
 } from "./layout.js";
@@ -150,43 +161,26 @@ export function employerPages(deps: PortalDeps) {
   };
 
   // ---- sign-in ----
-  const loginForm = (c: PortalContext, error?: ApiError) => {
-    const { t } = uiOf(c);
-    const next = safeReturnPath(c.req.query("next"));
-    return renderPage(
-      c,
-      t("employerSignInTitle"),
-      <>
-        <ErrorSummary error={error} />
-        <form method="post" action={`/employer/login?next=${encodeURIComponent(next)}`} class="stack card">
-          <CsrfField />
-          <Field name="email" label={t("email")} type="email" required dir="ltr" autocomplete="username" />
-          <Field name="password" label={t("password")} type="password" required autocomplete="current-password" />
-          <div>
-            <button class="primary" type="submit">
-              {t("signInButton")}
-            </button>
-          </div>
-        </form>
+  const loginForm = (c: PortalContext, error?: ApiError) =>
+    emailSignInPage(c, {
+      title: uiOf(c).t("employerSignInTitle"),
+      action: "/employer/login",
+      error,
+      footer: (
         <p>
-          <a href="/employer/register">{t("registerEstablishmentTitle")}</a>
+          <a href="/employer/register">{uiOf(c).t("registerEstablishmentTitle")}</a>
         </p>
-      </>,
-      { status: error ? 401 : 200 },
-    );
-  };
+      ),
+    });
   app.get("/employer/login", (c) => loginForm(c));
   app.post("/employer/login", async (c) => {
     const form = await formFields(c);
-    const signed = await callApi<{ token: string; expiresAt: string }>(c, {
-      method: "POST",
-      path: "/v1/auth/establishment/sessions",
-      json: { email: form.email ?? "", password: form.password ?? "" },
+    const signed = await signInThroughApi(c, callApi, "/v1/auth/establishment/sessions", {
+      email: form.email ?? "",
+      password: form.password ?? "",
     });
     if (!signed.ok) return loginForm(c, signed.error);
-    setBrowserSessionCookie(c, signed.data.token);
-    const next = safeReturnPath(c.req.query("next"));
-    return c.redirect(next === "/" ? "/employer" : next, 303);
+    return c.redirect(returnPath(c, "/employer"), 303);
   });
 
   // ---- a new establishment registers itself and its first admin ----
@@ -256,11 +250,7 @@ export function employerPages(deps: PortalDeps) {
             autocomplete="new-password"
             error={error}
           />
-          <div>
-            <button class="primary" type="submit">
-              {t("registerButton")}
-            </button>
-          </div>
+          <SubmitButton label={t("registerButton")} />
         </form>
       </>,
       { status: error ? (error.status === 409 ? 409 : 400) : 200 },
@@ -290,14 +280,11 @@ export function employerPages(deps: PortalDeps) {
       const { adminPassword: _password, ...draft } = form;
       return registrationForm(c, { ...draft, formKey: crypto.randomUUID() }, registered.error);
     }
-    const signed = await callApi<{ token: string }>(c, {
-      method: "POST",
-      path: "/v1/auth/establishment/sessions",
-      json: { email: form.adminEmail ?? "", password: form.adminPassword ?? "" },
+    const signed = await signInThroughApi(c, callApi, "/v1/auth/establishment/sessions", {
+      email: form.adminEmail ?? "",
+      password: form.adminPassword ?? "",
     });
-    if (!signed.ok) return c.redirect("/employer/login", 303);
-    setBrowserSessionCookie(c, signed.data.token);
-    return c.redirect("/employer", 303);
+    return c.redirect(signed.ok ? "/employer" : "/employer/login", 303);
   });
 
   // ---- employees: list with filters, add, end, wage ----
@@ -360,9 +347,7 @@ export function employerPages(deps: PortalDeps) {
                     <th scope="col">{t("occupation")}</th>
                     <th scope="col">{t("startDate")}</th>
                     <th scope="col">{t("endDate")}</th>
-                    <th scope="col" class="amount">
-                      {t("contributoryWage")}
-                    </th>
+                    <AmountHeader>{t("contributoryWage")}</AmountHeader>
                   </tr>
                 </thead>
                 <tbody>
@@ -446,11 +431,7 @@ export function employerPages(deps: PortalDeps) {
             error={error}
           />
           <WageFields draft={draft} error={error} />
-          <div>
-            <button class="primary" type="submit">
-              {t("registerEmployee")}
-            </button>
-          </div>
+          <SubmitButton label={t("registerEmployee")} />
         </form>
       </>,
       { status: error ? (error.status === 409 ? 409 : 400) : 200 },
@@ -536,15 +517,9 @@ export function employerPages(deps: PortalDeps) {
                 <thead>
                   <tr>
                     <th scope="col">{t("effectiveMonth")}</th>
-                    <th scope="col" class="amount">
-                      {t("basic")}
-                    </th>
-                    <th scope="col" class="amount">
-                      {t("housing")}
-                    </th>
-                    <th scope="col" class="amount">
-                      {t("contributoryWage")}
-                    </th>
+                    <AmountHeader>{t("basic")}</AmountHeader>
+                    <AmountHeader>{t("housing")}</AmountHeader>
+                    <AmountHeader>{t("contributoryWage")}</AmountHeader>
                     <th scope="col">{t("correctionReason")}</th>
                   </tr>
                 </thead>
@@ -593,11 +568,7 @@ export function employerPages(deps: PortalDeps) {
                     value={draft.correctionReason}
                     error={options.error}
                   />
-                  <div>
-                    <button class="primary" type="submit">
-                      {t("save")}
-                    </button>
-                  </div>
+                  <SubmitButton label={t("save")} />
                 </form>
               </section>
               <section class="card" aria-labelledby="end-heading">
@@ -749,11 +720,7 @@ export function employerPages(deps: PortalDeps) {
             <input id="field-file" name="file" type="file" accept=".csv,text/csv" required />
           </div>
           <CheckField name="partial" label={t("uploadPartial")} />
-          <div>
-            <button class="primary" type="submit">
-              {t("uploadButton")}
-            </button>
-          </div>
+          <SubmitButton label={t("uploadButton")} />
         </form>
       </>,
       { status },
@@ -814,12 +781,8 @@ export function employerPages(deps: PortalDeps) {
                     <th scope="col">{t("month")}</th>
                     <th scope="col">{t("issueDate")}</th>
                     <th scope="col">{t("dueDate")}</th>
-                    <th scope="col" class="amount">
-                      {t("total")}
-                    </th>
-                    <th scope="col" class="amount">
-                      {t("outstanding")}
-                    </th>
+                    <AmountHeader>{t("total")}</AmountHeader>
+                    <AmountHeader>{t("outstanding")}</AmountHeader>
                     <th scope="col">{t("status")}</th>
                   </tr>
                 </thead>
@@ -943,15 +906,9 @@ export function employerPages(deps: PortalDeps) {
             <thead>
               <tr>
                 <th scope="col">{t("branch")}</th>
-                <th scope="col" class="amount">
-                  {t("employer")}
-                </th>
-                <th scope="col" class="amount">
-                  {t("employee")}
-                </th>
-                <th scope="col" class="amount">
-                  {t("total")}
-                </th>
+                <AmountHeader>{t("employer")}</AmountHeader>
+                <AmountHeader>{t("employee")}</AmountHeader>
+                <AmountHeader>{t("total")}</AmountHeader>
               </tr>
             </thead>
             <tbody>
@@ -1001,18 +958,10 @@ export function employerPages(deps: PortalDeps) {
                   <th scope="col">{t("idNumber")}</th>
                   <th scope="col">{t("month")}</th>
                   <th scope="col">{t("daysInService")}</th>
-                  <th scope="col" class="amount">
-                    {t("chargeableWage")}
-                  </th>
-                  <th scope="col" class="amount">
-                    {t("employer")}
-                  </th>
-                  <th scope="col" class="amount">
-                    {t("employee")}
-                  </th>
-                  <th scope="col" class="amount">
-                    {t("total")}
-                  </th>
+                  <AmountHeader>{t("chargeableWage")}</AmountHeader>
+                  <AmountHeader>{t("employer")}</AmountHeader>
+                  <AmountHeader>{t("employee")}</AmountHeader>
+                  <AmountHeader>{t("total")}</AmountHeader>
                 </tr>
               </thead>
               <tbody>
@@ -1114,12 +1063,8 @@ export function employerPages(deps: PortalDeps) {
                   <th scope="col">{t("receivedAt")}</th>
                   <th scope="col">{t("reference")}</th>
                   <th scope="col">{t("invoice")}</th>
-                  <th scope="col" class="amount">
-                    {t("amount")}
-                  </th>
-                  <th scope="col" class="amount">
-                    {t("refunded")}
-                  </th>
+                  <AmountHeader>{t("amount")}</AmountHeader>
+                  <AmountHeader>{t("refunded")}</AmountHeader>
                 </tr>
               </thead>
               <tbody>

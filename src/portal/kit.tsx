@@ -1,6 +1,8 @@
+import type { Child } from "hono/jsx";
+import { setBrowserSessionCookie } from "../auth/middleware.js";
 import type { ApiError, ApiResult, CallApi } from "./api-client.js";
-import type { PageUser, PortalAuthenticators, PortalContext } from "./context.js";
-import { ErrorSummary, renderPage, uiOf } from "./layout.js";
+import { type PageUser, type PortalAuthenticators, type PortalContext, safeReturnPath } from "./context.js";
+import { CsrfField, ErrorSummary, Field, renderPage, SubmitButton, uiOf } from "./layout.js";
 
 export type PortalDeps = { callApi: CallApi; authenticate: PortalAuthenticators };
 
@@ -39,6 +41,51 @@ export function failurePage(c: PortalContext, error: ApiError) {
       </p>
     </>,
     { status },
+  );
+}
+
+/**
+ * Signs in through one of the API's session endpoints and keeps the token in the browser's
+ * session cookie; answers the API's result for the page to act on.
+ */
+export async function signInThroughApi<T extends { token: string }>(
+  c: PortalContext,
+  callApi: CallApi,
+  path: string,
+  json: Record<string, string>,
+): Promise<ApiResult<T>> {
+  const signed = await callApi<T>(c, { method: "POST", path, json });
+  if (signed.ok) setBrowserSessionCookie(c, signed.data.token);
+  return signed;
+}
+
+/** Where to go after signing in: the page that asked for it, or the area's home. */
+export function returnPath(c: PortalContext, home: string): string {
+  const next = safeReturnPath(c.req.query("next"));
+  return next === "/" ? home : next;
+}
+
+/** The email-and-password sign-in page of establishment admins and agency staff. */
+export function emailSignInPage(
+  c: PortalContext,
+  page: { title: string; action: string; error?: ApiError | undefined; footer?: Child },
+) {
+  const { t } = uiOf(c);
+  const next = safeReturnPath(c.req.query("next"));
+  return renderPage(
+    c,
+    page.title,
+    <>
+      <ErrorSummary error={page.error} />
+      <form method="post" action={`${page.action}?next=${encodeURIComponent(next)}`} class="stack card">
+        <CsrfField />
+        <Field name="email" label={t("email")} type="email" required dir="ltr" autocomplete="username" />
+        <Field name="password" label={t("password")} type="password" required autocomplete="current-password" />
+        <SubmitButton label={t("signInButton")} />
+      </form>
+      {page.footer}
+    </>,
+    { status: page.error ? (page.error.status === 429 ? 429 : 401) : 200 },
   );
 }
 

@@ -228,6 +228,26 @@ export function ErrorSummary(props: { error: ApiError | undefined }) {
   );
 }
 
+/** A form's main button, on its own line. */
+export function SubmitButton(props: { label: string; id?: string }) {
+  return (
+    <div>
+      <button class="primary" type="submit" id={props.id}>
+        {props.label}
+      </button>
+    </div>
+  );
+}
+
+/** A column header for amounts (aligned to the end, in both directions). */
+export function AmountHeader(props: { children?: Child }) {
+  return (
+    <th scope="col" class="amount">
+      {props.children}
+    </th>
+  );
+}
+
 export function Notice(props: { children?: Child }) {
   return (
     <div class="alert ok" role="status">

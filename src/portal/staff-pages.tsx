@@ -1,11 +1,20 @@
 import { Hono } from "hono";
-import { setBrowserSessionCookie } from "../auth/middleware.js";
 import { chartOfAccounts } from "../ledger/chart-of-accounts.js";
 import type { ApiError } from "./api-client.js";
-import { type PortalContext, type PortalEnv, requirePageUser, safeReturnPath } from "./context.js";
+import { type PortalContext, type PortalEnv, requirePageUser } from "./context.js";
 import { formatMonth, formatNumber } from "./format.js";
-import { failurePage, formFields, type PortalDeps, pageOrFailure, signedIn } from "./kit.js";
 import {
+  emailSignInPage,
+  failurePage,
+  formFields,
+  type PortalDeps,
+  pageOrFailure,
+  returnPath,
+  signedIn,
+  signInThroughApi,
+} from "./kit.js";
+import {
+  AmountHeader,
   CsrfField,
   DateText,
   ErrorSummary,
@@ -76,41 +85,19 @@ export function staffPages(deps: PortalDeps & { today: Today }) {
   app.use("/admin/*", admins);
   const token = (c: PortalContext) => signedIn(c).token;
 
-  const loginForm = (c: PortalContext, error?: ApiError) => {
-    const { t } = uiOf(c);
-    const next = safeReturnPath(c.req.query("next"));
-    return renderPage(
-      c,
-      t("staffSignInTitle"),
-      <>
-        <ErrorSummary error={error} />
-        <form method="post" action={`/staff/login?next=${encodeURIComponent(next)}`} class="stack card">
-          <CsrfField />
-          <Field name="email" label={t("email")} type="email" required dir="ltr" autocomplete="username" />
-          <Field name="password" label={t("password")} type="password" required autocomplete="current-password" />
-          <div>
-            <button class="primary" type="submit">
-              {t("signInButton")}
-            </button>
-          </div>
-        </form>
-      </>,
-      { status: error ? 401 : 200 },
-    );
-  };
+  const loginForm = (c: PortalContext, error?: ApiError) =>
+    emailSignInPage(c, { title: uiOf(c).t("staffSignInTitle"), action: "/staff/login", error });
   app.get("/staff/login", (c) => loginForm(c));
   app.post("/staff/login", async (c) => {
     const form = await formFields(c);
-    const signed = await callApi<{ token: string; expiresAt: string; staffUser: { role: string } }>(c, {
-      method: "POST",
-      path: "/v1/auth/staff/sessions",
-      json: { email: form.email ?? "", password: form.password ?? "" },
-    });
+    const signed = await signInThroughApi<{ token: string; staffUser: { role: string } }>(
+      c,
+      callApi,
+      "/v1/auth/staff/sessions",
+      { email: form.email ?? "", password: form.password ?? "" },
+    );
     if (!signed.ok) return loginForm(c, signed.error);
-    setBrowserSessionCookie(c, signed.data.token);
-    const next = safeReturnPath(c.req.query("next"));
-    const home = signed.data.staffUser.role === "AGENCY_ADMIN" ? "/admin" : "/accountant";
-    return c.redirect(next === "/" ? home : next, 303);
+    return c.redirect(returnPath(c, signed.data.staffUser.role === "AGENCY_ADMIN" ? "/admin" : "/accountant"), 303);
   });
 
   // ---- accountants: trial balance, downloads, reconciliation ----
@@ -149,12 +136,8 @@ export function staffPages(deps: PortalDeps & { today: Today }) {
               <thead>
                 <tr>
                   <th scope="col">{t("account")}</th>
-                  <th scope="col" class="amount">
-                    {t("debit")}
-                  </th>
-                  <th scope="col" class="amount">
-                    {t("credit")}
-                  </th>
+                  <AmountHeader>{t("debit")}</AmountHeader>
+                  <AmountHeader>{t("credit")}</AmountHeader>
                 </tr>
               </thead>
               <tbody>
@@ -281,12 +264,8 @@ export function staffPages(deps: PortalDeps & { today: Today }) {
                     <tr>
                       <th scope="col">{t("status")}</th>
                       <th scope="col">{t("reference")}</th>
-                      <th scope="col" class="amount">
-                        Stripe
-                      </th>
-                      <th scope="col" class="amount">
-                        {t("journal")}
-                      </th>
+                      <AmountHeader>Stripe</AmountHeader>
+                      <AmountHeader>{t("journal")}</AmountHeader>
                     </tr>
                   </thead>
                   <tbody>
@@ -468,12 +447,8 @@ export function staffPages(deps: PortalDeps & { today: Today }) {
                       <tr>
                         <th scope="col">{t("population")}</th>
                         <th scope="col">{t("branch")}</th>
-                        <th scope="col" class="amount">
-                          {t("employerRate")}
-                        </th>
-                        <th scope="col" class="amount">
-                          {t("employeeRate")}
-                        </th>
+                        <AmountHeader>{t("employerRate")}</AmountHeader>
+                        <AmountHeader>{t("employeeRate")}</AmountHeader>
                       </tr>
                     </thead>
                     <tbody>
@@ -514,12 +489,8 @@ export function staffPages(deps: PortalDeps & { today: Today }) {
               <thead>
                 <tr>
                   <th scope="col">{t("assessedOn")}</th>
-                  <th scope="col" class="amount">
-                    {t("unpaidBase")}
-                  </th>
-                  <th scope="col" class="amount">
-                    {t("amount")}
-                  </th>
+                  <AmountHeader>{t("unpaidBase")}</AmountHeader>
+                  <AmountHeader>{t("amount")}</AmountHeader>
                   <th scope="col">{t("status")}</th>
                 </tr>
               </thead>

@@ -1,11 +1,20 @@
 import { Hono } from "hono";
-import { setBrowserSessionCookie } from "../auth/middleware.js";
 import { Money as Amount } from "../shared/money.js";
 import type { ApiError } from "./api-client.js";
 import { type PortalContext, type PortalEnv, requirePageUser, safeReturnPath } from "./context.js";
 import { formatNumber } from "./format.js";
-import { failurePage, formFields, type PortalDeps, pageOrFailure, signedIn, svgDataUri } from "./kit.js";
 import {
+  failurePage,
+  formFields,
+  type PortalDeps,
+  pageOrFailure,
+  returnPath,
+  signedIn,
+  signInThroughApi,
+  svgDataUri,
+} from "./kit.js";
+import {
+  AmountHeader,
   CheckField,
   CsrfField,
   DateText,
@@ -17,13 +26,13 @@ import {
   renderPage,
   SelectField,
   StatusBadge,
+  SubmitButton,
   uiOf,
   useUi,
 } from "./layout.js";
 import { WageChart, type WagePoint } from "./wage-chart.js";
 
 type Captcha = { id: string; image: string };
-type Session = { token: string; expiresAt: string };
 type Establishment = { id: string; registrationNumber: string; nameAr: string; nameEn: string };
 type Profile = {
   idNumber: string;
@@ -204,11 +213,7 @@ export function subscriberPages(deps: PortalDeps) {
             required
             error={error}
           />
-          <div>
-            <button class="primary" type="submit">
-              {t("registerButton")}
-            </button>
-          </div>
+          <SubmitButton label={t("registerButton")} />
         </form>
         <p>
           <a href="/subscriber/login">{t("signInTitle")}</a>
@@ -272,11 +277,7 @@ export function subscriberPages(deps: PortalDeps) {
             pattern="[0-9]{6}"
             error={options.error}
           />
-          <div>
-            <button class="primary" type="submit">
-              {t("confirmButton")}
-            </button>
-          </div>
+          <SubmitButton label={t("confirmButton")} />
         </form>
         <form method="post" action={`${action}/resend?to=${encodeURIComponent(to)}`}>
           <CsrfField />
@@ -294,13 +295,14 @@ export function subscriberPages(deps: PortalDeps) {
   app.post("/subscriber/register/:registrationId", async (c) => {
     const registrationId = c.req.param("registrationId");
     const form = await formFields(c);
-    const signed = await callApi<Session>(c, {
-      method: "POST",
-      path: `/v1/subscriber-registrations/${encodeURIComponent(registrationId)}/confirmation`,
-      json: { code: (form.code ?? "").trim() },
-    });
+    // Confirming the code completes the registration and opens the subscriber's first session.
+    const signed = await signInThroughApi(
+      c,
+      callApi,
+      `/v1/subscriber-registrations/${encodeURIComponent(registrationId)}/confirmation`,
+      { code: (form.code ?? "").trim() },
+    );
     if (!signed.ok) return codeForm(c, registrationId, { error: signed.error });
-    setBrowserSessionCookie(c, signed.data.token);
     return c.redirect("/subscriber?welcome=1", 303);
   });
 
@@ -327,11 +329,7 @@ export function subscriberPages(deps: PortalDeps) {
           <CsrfField />
           <Field name="idNumber" label={t("idNumber")} required inputmode="numeric" dir="ltr" autocomplete="username" />
           <Field name="password" label={t("password")} type="password" required autocomplete="current-password" />
-          <div>
-            <button class="primary" type="submit">
-              {t("signInButton")}
-            </button>
-          </div>
+          <SubmitButton label={t("signInButton")} />
         </form>
         <p class="actions">
           <a href="/subscriber/register">{t("noAccount")}</a>
@@ -348,15 +346,12 @@ export function subscriberPages(deps: PortalDeps) {
 
   app.post("/subscriber/login", async (c) => {
     const form = await formFields(c);
-    const signed = await callApi<Session>(c, {
-      method: "POST",
-      path: "/v1/auth/subscriber/sessions",
-      json: { idNumber: form.idNumber ?? "", password: form.password ?? "" },
+    const signed = await signInThroughApi(c, callApi, "/v1/auth/subscriber/sessions", {
+      idNumber: form.idNumber ?? "",
+      password: form.password ?? "",
     });
     if (!signed.ok) return loginForm(c, signed.error);
-    setBrowserSessionCookie(c, signed.data.token);
-    const next = safeReturnPath(c.req.query("next"));
-    return c.redirect(next === "/" ? "/subscriber" : next, 303);
+    return c.redirect(returnPath(c, "/subscriber"), 303);
   });
 
   const forgotForm = async (c: PortalContext, error?: ApiError) => {
@@ -372,11 +367,7 @@ export function subscriberPages(deps: PortalDeps) {
           <CsrfField />
           <Field name="idNumber" label={t("idNumber")} required inputmode="numeric" dir="ltr" error={error} />
           <CaptchaField captcha={captcha} error={error} />
-          <div>
-            <button class="primary" type="submit">
-              {t("sendCode")}
-            </button>
-          </div>
+          <SubmitButton label={t("sendCode")} />
         </form>
       </>,
       { status: error ? 400 : 200 },
@@ -435,11 +426,7 @@ export function subscriberPages(deps: PortalDeps) {
             autocomplete="new-password"
             error={error}
           />
-          <div>
-            <button class="primary" type="submit">
-              {t("save")}
-            </button>
-          </div>
+          <SubmitButton label={t("save")} />
         </form>
       </>,
       { status: error ? 400 : 200 },
@@ -562,18 +549,10 @@ export function subscriberPages(deps: PortalDeps) {
                 <thead>
                   <tr>
                     <th scope="col">{t("effectiveMonth")}</th>
-                    <th scope="col" class="amount">
-                      {t("basic")}
-                    </th>
-                    <th scope="col" class="amount">
-                      {t("housing")}
-                    </th>
-                    <th scope="col" class="amount">
-                      {t("otherAllowances")}
-                    </th>
-                    <th scope="col" class="amount">
-                      {t("contributoryWage")}
-                    </th>
+                    <AmountHeader>{t("basic")}</AmountHeader>
+                    <AmountHeader>{t("housing")}</AmountHeader>
+                    <AmountHeader>{t("otherAllowances")}</AmountHeader>
+                    <AmountHeader>{t("contributoryWage")}</AmountHeader>
                   </tr>
                 </thead>
                 <tbody>
@@ -644,15 +623,9 @@ export function subscriberPages(deps: PortalDeps) {
                   <th scope="col">{t("month")}</th>
                   <th scope="col">{t("establishment")}</th>
                   <th scope="col">{t("daysInService")}</th>
-                  <th scope="col" class="amount">
-                    {t("contributoryWage")}
-                  </th>
-                  <th scope="col" class="amount">
-                    {t("employeeShare")}
-                  </th>
-                  <th scope="col" class="amount">
-                    {t("employerShare")}
-                  </th>
+                  <AmountHeader>{t("contributoryWage")}</AmountHeader>
+                  <AmountHeader>{t("employeeShare")}</AmountHeader>
+                  <AmountHeader>{t("employerShare")}</AmountHeader>
                   <th scope="col">{t("paymentStatus")}</th>
                   <th scope="col">{t("invoice")}</th>
                 </tr>
@@ -720,11 +693,7 @@ export function subscriberPages(deps: PortalDeps) {
               <Field name="mobile" label={t("newMobile")} type="tel" dir="ltr" required />
               <Field name="mobileConfirmation" label={t("mobileConfirmation")} type="tel" dir="ltr" required />
               <Field name="password" label={t("currentPassword")} type="password" required />
-              <div>
-                <button class="primary" type="submit">
-                  {t("requestChange")}
-                </button>
-              </div>
+              <SubmitButton label={t("requestChange")} />
             </form>
           </section>
           <section class="card" aria-labelledby="email-heading">
@@ -734,11 +703,7 @@ export function subscriberPages(deps: PortalDeps) {
               <Field name="email" label={t("newEmail")} type="email" dir="ltr" required />
               <Field name="emailConfirmation" label={t("emailConfirmation")} type="email" dir="ltr" required />
               <Field name="password" label={t("currentPassword")} type="password" required />
-              <div>
-                <button class="primary" type="submit">
-                  {t("requestChange")}
-                </button>
-              </div>
+              <SubmitButton label={t("requestChange")} />
             </form>
           </section>
         </>,
@@ -795,11 +760,7 @@ export function subscriberPages(deps: PortalDeps) {
               autocomplete="one-time-code"
               error={error}
             />
-            <div>
-              <button class="primary" type="submit">
-                {t("confirmButton")}
-              </button>
-            </div>
+            <SubmitButton label={t("confirmButton")} />
           </form>
         </>,
         { status: error ? 400 : 200 },
