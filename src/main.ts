@@ -9,7 +9,12 @@ import { createStripeClient, type StripeConnection } from "./payments/stripe-gat
 import { monotonicMilliseconds, systemClock } from "./shared/clock.js";
 import { DatabaseUnreachableError } from "./shared/db/database.js";
 import { applyPendingMigrationsInWorker } from "./shared/db/migrate-in-worker.js";
-import { applyPendingMigrations, MigrationError, migrationNames } from "./shared/db/migrations.js";
+import {
+  applyPendingMigrations,
+  MigrationError,
+  migrationNames,
+  pendingMigrationNames,
+} from "./shared/db/migrations.js";
 import { openConfiguredDatabase } from "./shared/db/open-configured-database.js";
 import { createLogger } from "./shared/logger.js";
 
@@ -22,9 +27,14 @@ async function startService(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger({ level: config.logLevel });
   const database = await openConfiguredDatabase(config);
+  const expectedMigrations = await migrationNames();
+  // On PostgreSQL the schema engine (WebAssembly, ~40 MB the process keeps even after its worker
+  // ends) is only started when something is pending; a plain restart skips it.
   const applied =
     config.database.kind === "postgresql"
-      ? await applyPendingMigrationsInWorker(config.database.url)
+      ? (await pendingMigrationNames(database, expectedMigrations)).length > 0
+        ? await applyPendingMigrationsInWorker(config.database.url)
+        : []
       : await applyPendingMigrations(database);
   if (applied.length > 0) logger.info({ migrations: applied }, "applied pending migrations");
 
@@ -65,7 +75,7 @@ async function startService(): Promise<void> {
     clock: systemClock,
     config,
     logger,
-    expectedMigrations: await migrationNames(),
+    expectedMigrations,
     openSnapshot: database.openSnapshot,
     stripe,
     certificateSigner: loadCertificateSigner(config.certificates.signingKey),

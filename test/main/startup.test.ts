@@ -61,7 +61,13 @@ describe("starting the service", () => {
         `(database: PostgreSQL postgres@${serverUrl.hostname}:${serverUrl.port || "5432"}/${databaseName};`,
       );
       expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
+      expect(service.output()).toContain("applied pending migrations");
       expect(await service.stop()).toBe(0);
+      // A restart with nothing pending applies nothing and is ready.
+      const restarted = await startService({ DATABASE_URL: serverUrl.toString() });
+      expect((await fetch(`${restarted.url}/readyz`)).status).toBe(200);
+      expect(restarted.output()).not.toContain("applied pending migrations");
+      expect(await restarted.stop()).toBe(0);
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
       await admin.end();

@@ -23,8 +23,8 @@ export function startService(
   const timeoutMs = options.timeoutMs ?? 60_000;
   const args =
     options.entry === "build" ? ["--enable-source-maps", "dist/main.js"] : ["--import", "tsx", "src/main.ts"];
-  // The compiled entry runs as `npm start` runs it, with glibc's malloc arenas capped.
-  const startEnvironment = options.entry === "build" ? { MALLOC_ARENA_MAX: "2" } : {};
+  // The compiled entry runs as `npm start` runs it, with its glibc malloc settings.
+  const startEnvironment = options.entry === "build" ? { MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "131072" } : {};
   const child = spawn(process.execPath, args, {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", PORT: "0", ...startEnvironment, ...environment },

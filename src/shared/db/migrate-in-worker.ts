@@ -3,9 +3,9 @@ import { MigrationError } from "./migrations.js";
 
 /**
  * Applies pending migrations to a PostgreSQL database from a worker thread. Prisma's schema
- * engine is ~50 MB of WebAssembly that a process cannot unload; run in a worker, it is freed
- * when the worker exits, so a long-running service does not carry it. (PGlite lives inside
- * the process, so its migrations run in the main thread.)
+ * engine is ~50 MB of WebAssembly that a process cannot unload; run in a worker, most of it is
+ * freed when the worker exits (main.ts starts it only when a migration is pending). (PGlite
+ * lives inside the process, so its migrations run in the main thread.)
  */
 export function applyPendingMigrationsInWorker(url: string): Promise<string[]> {
   return new Promise((resolve, reject) => {

@@ -240,6 +240,21 @@ async function withThrowawayPglite<T>(use: (factory: SqlMigrationAwareDriverAdap
   }
 }
 
+/**
+ * The expected migrations the database has not finished applying (all of them when it has no
+ * migrations table yet). One query: a restart with nothing to apply needs no schema engine.
+ */
+export async function pendingMigrationNames(
+  database: Pick<Database, "prisma">,
+  expected: readonly string[],
+): Promise<string[]> {
+  const hasTable = await database.prisma.$queryRaw<{ exists: boolean }[]>`
+    SELECT to_regclass('_prisma_migrations') IS NOT NULL AS exists`;
+  if (!hasTable[0]?.exists) return [...expected];
+  const applied = await appliedMigrationNames(database);
+  return expected.filter((name) => !applied.has(name));
+}
+
 /** Names of the migrations the database has finished applying, for readiness. */
 export async function appliedMigrationNames(database: Pick<Database, "prisma">): Promise<Set<string>> {
   const rows = await database.prisma.$queryRaw<{ migration_name: string }[]>`
