@@ -168,23 +168,7 @@ export function subscriberPages(deps: PortalDeps) {
             dir="ltr"
             error={error}
           />
-          <Field
-            name="password"
-            label={t("password")}
-            hint={t("passwordHint")}
-            type="password"
-            required
-            autocomplete="new-password"
-            error={error}
-          />
-          <Field
-            name="passwordConfirmation"
-            label={t("passwordConfirmation")}
-            type="password"
-            required
-            autocomplete="new-password"
-            error={error}
-          />
+          <NewPasswordFields label={t("password")} error={error} />
           <Field
             name="mobile"
             label={t("mobile")}
@@ -267,16 +251,7 @@ export function subscriberPages(deps: PortalDeps) {
         <p>{t("codeSentTo", { mobile: to })}</p>
         <form method="post" action={`${action}?to=${encodeURIComponent(to)}`} class="stack card">
           <CsrfField />
-          <Field
-            name="code"
-            label={t("code")}
-            required
-            inputmode="numeric"
-            autocomplete="one-time-code"
-            dir="ltr"
-            pattern="[0-9]{6}"
-            error={options.error}
-          />
+          <OneTimeCodeField error={options.error} />
           <SubmitButton label={t("confirmButton")} />
         </form>
         <form method="post" action={`${action}/resend?to=${encodeURIComponent(to)}`}>
@@ -400,32 +375,8 @@ export function subscriberPages(deps: PortalDeps) {
           class="stack card"
         >
           <CsrfField />
-          <Field
-            name="code"
-            label={t("code")}
-            required
-            inputmode="numeric"
-            dir="ltr"
-            autocomplete="one-time-code"
-            error={error}
-          />
-          <Field
-            name="password"
-            label={t("newPassword")}
-            hint={t("passwordHint")}
-            type="password"
-            required
-            autocomplete="new-password"
-            error={error}
-          />
-          <Field
-            name="passwordConfirmation"
-            label={t("passwordConfirmation")}
-            type="password"
-            required
-            autocomplete="new-password"
-            error={error}
-          />
+          <OneTimeCodeField error={error} />
+          <NewPasswordFields label={t("newPassword")} error={error} />
           <SubmitButton label={t("save")} />
         </form>
       </>,
@@ -751,15 +702,7 @@ export function subscriberPages(deps: PortalDeps) {
             class="stack card"
           >
             <CsrfField />
-            <Field
-              name="code"
-              label={t("code")}
-              required
-              inputmode="numeric"
-              dir="ltr"
-              autocomplete="one-time-code"
-              error={error}
-            />
+            <OneTimeCodeField error={error} />
             <SubmitButton label={t("confirmButton")} />
           </form>
         </>,
@@ -886,6 +829,49 @@ function Steps(props: { current: 1 | 2 | 3 }) {
         <li aria-current={index + 1 === props.current ? "step" : undefined}>{label}</li>
       ))}
     </ol>
+  );
+}
+
+/** A new password and its confirmation, with the policy as the hint. */
+function NewPasswordFields(props: { label: string; error: ApiError | undefined }) {
+  const { t } = useUi();
+  return (
+    <>
+      <Field
+        name="password"
+        label={props.label}
+        hint={t("passwordHint")}
+        type="password"
+        required
+        autocomplete="new-password"
+        error={props.error}
+      />
+      <Field
+        name="passwordConfirmation"
+        label={t("passwordConfirmation")}
+        type="password"
+        required
+        autocomplete="new-password"
+        error={props.error}
+      />
+    </>
+  );
+}
+
+/** The six-digit code a text message brought. */
+function OneTimeCodeField(props: { error: ApiError | undefined }) {
+  const { t } = useUi();
+  return (
+    <Field
+      name="code"
+      label={t("code")}
+      required
+      inputmode="numeric"
+      autocomplete="one-time-code"
+      dir="ltr"
+      pattern="[0-9]{6}"
+      error={props.error}
+    />
   );
 }
 
