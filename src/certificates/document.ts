@@ -1,4 +1,3 @@
-import QRCode from "qrcode";
 import { createPdf, drawLine, pdfBuffer, type TextStyle } from "../shared/pdf/document.js";
 import { type Branch, type CertificateContent, hijriDate } from "./content.js";
 
@@ -65,8 +64,14 @@ const PAGE = { left: 40, right: 555, bottom: 780 } as const;
  * renders after `npm ci` alone; set in Amiri, whose text extracts with its dots.
  */
 export async function renderCertificatePdf(content: CertificateContent, verificationUrl: string): Promise<Buffer> {
-  const pdf = createPdf({ title: `${labels.title.en} ${content.number}`, subject: labels.title.en, typeface: "amiri" });
+  const pdf = await createPdf({
+    title: `${labels.title.en} ${content.number}`,
+    subject: labels.title.en,
+    typeface: "amiri",
+  });
   const done = pdfBuffer(pdf);
+  // Loaded with the first certificate, not at start-up (see loadPdfKit).
+  const { default: QRCode } = await import("qrcode");
   const qr = await QRCode.toBuffer(verificationUrl, { type: "png", margin: 1, width: 180, errorCorrectionLevel: "M" });
   let y = 40;
 

@@ -141,12 +141,12 @@ const lineColumns: { label: { ar: string; en: string }; width: number; value: (l
  * The same invoice as a PDF (pdfkit, Noto Naskh Arabic from npm, a bidi step of our own),
  * written to the returned document as it goes: pipe it to the response and call nothing else.
  */
-export function invoicePdf(
+export async function invoicePdf(
   establishment: EstablishmentRecord,
   invoice: InvoiceView,
   linePages: AsyncIterable<InvoiceLineView[]>,
-): Pdf {
-  const pdf = createPdf({ title: invoice.number, subject: `${labels.title.en} ${invoice.month}` });
+): Promise<Pdf> {
+  const pdf = await createPdf({ title: invoice.number, subject: `${labels.title.en} ${invoice.month}` });
   const line = (text: string, y: number, align: "left" | "right" | "center", style: TextStyle = {}) =>
     drawLine(pdf, text, { left: PAGE.left, right: PAGE.right, y, align }, style);
   let y = PAGE.top;

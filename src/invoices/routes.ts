@@ -155,7 +155,7 @@ export function invoiceRoutes(invoices: InvoiceService, auth: AuthService) {
         invoiceId,
       );
       if (c.req.valid("query").format === "pdf") {
-        const pdf = invoicePdf(establishment, invoice, linePages);
+        const pdf = await invoicePdf(establishment, invoice, linePages);
         return new Response(Readable.toWeb(pdf) as ReadableStream, {
           status: 200,
           headers: {

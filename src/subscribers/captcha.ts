@@ -1,15 +1,18 @@
 import { createHash } from "node:crypto";
-import svgCaptcha from "svg-captcha";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 
 /** Makes one puzzle: the text to type and the picture of it. */
-export type CaptchaGenerator = () => { text: string; svg: string };
+export type CaptchaGenerator = () => Promise<{ text: string; svg: string }> | { text: string; svg: string };
 
-/** Five characters without the look-alikes (0/o, 1/l/i), drawn with noise lines: svg-captcha. */
-export const svgCaptchaGenerator: CaptchaGenerator = () => {
+/**
+ * Five characters without the look-alikes (0/o, 1/l/i), drawn with noise lines: svg-captcha,
+ * loaded with the first puzzle (its font outlines are not needed before).
+ */
+export const svgCaptchaGenerator: CaptchaGenerator = async () => {
+  const { default: svgCaptcha } = await import("svg-captcha");
   const { text, data } = svgCaptcha.create({ size: 5, noise: 3, ignoreChars: "0oO1lIi", color: false });
   return { text, svg: data };
 };
@@ -25,7 +28,7 @@ export function createCaptchaStore(deps: { db: PrismaClient; clock: Clock; gener
   const { db, clock } = deps;
   return {
     async issue() {
-      const { text, svg } = deps.generate();
+      const { text, svg } = await deps.generate();
       const id = newId("cap");
       const createdAt = clock.now();
       const expiresAt = new Date(createdAt.getTime() + captchaLifetimeMs);

@@ -21,9 +21,13 @@ export function startService(
   options: { entry?: "source" | "build"; timeoutMs?: number } = {},
 ): Promise<RunningService> {
   const timeoutMs = options.timeoutMs ?? 60_000;
+  // The compiled entry runs as `npm start` runs it (its V8 and glibc malloc settings), plus any
+  // node options in BENCH_SERVICE_NODE_ARGS (to profile it: "--cpu-prof --cpu-prof-dir=/tmp/prof").
+  const extraNodeArgs = process.env.BENCH_SERVICE_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
   const args =
-    options.entry === "build" ? ["--enable-source-maps", "dist/main.js"] : ["--import", "tsx", "src/main.ts"];
-  // The compiled entry runs as `npm start` runs it, with its glibc malloc settings.
+    options.entry === "build"
+      ? ["--max-semi-space-size=4", ...extraNodeArgs, "--enable-source-maps", "dist/main.js"]
+      : ["--import", "tsx", "src/main.ts"];
   const startEnvironment = options.entry === "build" ? { MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "131072" } : {};
   const child = spawn(process.execPath, args, {
     cwd: projectRoot,

@@ -24,7 +24,10 @@ export const testCertificateSigner = signerFromPrivateKey(generateKeyPairSync("e
  * expiry and single use are the real ones.
  */
 export const TEST_CAPTCHA_ANSWER = "k7Wq3";
-const knownTextCaptcha: CaptchaGenerator = () => ({ text: TEST_CAPTCHA_ANSWER, svg: svgCaptchaGenerator().svg });
+const knownTextCaptcha: CaptchaGenerator = async () => ({
+  text: TEST_CAPTCHA_ANSWER,
+  svg: (await svgCaptchaGenerator()).svg,
+});
 
 export type TestContext = {
   app: ReturnType<typeof createApp>;

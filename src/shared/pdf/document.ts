@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import PDFDocument from "pdfkit";
+import type PDFDocument from "pdfkit";
 import { visualRuns } from "./bidi-runs.js";
 
 const require = createRequire(import.meta.url);
@@ -25,7 +25,22 @@ const typefaces = {
 
 export type Pdf = InstanceType<typeof PDFDocument>;
 
-export function createPdf(info: { title: string; subject: string; typeface?: keyof typeof typefaces }): Pdf {
+/**
+ * pdfkit and its font machinery weigh about 20 MB of memory: they load with the first document,
+ * not at start-up, so a process that never renders one (an export worker, say) never holds them.
+ */
+let pdfKit: Promise<typeof PDFDocument> | undefined;
+const loadPdfKit = () => {
+  pdfKit ??= import("pdfkit").then((module) => module.default);
+  return pdfKit;
+};
+
+export async function createPdf(info: {
+  title: string;
+  subject: string;
+  typeface?: keyof typeof typefaces;
+}): Promise<Pdf> {
+  const PDFDocument = await loadPdfKit();
   const pdf = new PDFDocument({ size: "A4", margin: 40, info: { Title: info.title, Subject: info.subject } });
   const fonts = typefaces[info.typeface ?? "naskh"];
   pdf.registerFont("regular", fonts.regular);
