@@ -1,6 +1,6 @@
 import type { LedgerAccountCode } from "../ledger/chart-of-accounts.js";
-import type { JournalLineDraft } from "../ledger/journal-entry.js";
-import { postJournalEntry } from "../ledger/service.js";
+import type { JournalEntryDraft, JournalLineDraft } from "../ledger/journal-entry.js";
+import { type PostingResult, postJournalEntries, postJournalEntry } from "../ledger/service.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient, Tx } from "../shared/db/database.js";
@@ -8,16 +8,20 @@ import { newId } from "../shared/ids.js";
 import { Money } from "../shared/money.js";
 import { planSettlementChanges } from "./allocation.js";
 import {
+  type AllocationRecord,
   establishmentsWithCredit,
   findPaymentByCharge,
   findPaymentByIntent,
-  insertAllocation,
+  findPaymentsByIntents,
+  insertAllocations,
   lockEstablishment,
+  lockEstablishments,
   lockObligations,
   type PaymentRow,
   recordedBalanceTransactionIds,
   recordedRefundIds,
   unappliedBalance,
+  unappliedBalances,
 } from "./repository.js";
 import type { BalanceTransactionSnapshot, PaymentIntentSnapshot, RefundSnapshot } from "./stripe-gateway.js";
 
@@ -53,51 +57,84 @@ export type PayoutSnapshot = { id: string; amount: Money; currency: string; stat
 const line = (accountCode: LedgerAccountCode, amount: Money, establishmentId?: string): JournalLineDraft[] =>
   amount.isZero() ? [] : [{ accountCode, amount, ...(establishmentId === undefined ? {} : { establishmentId }) }];
 
+type RebalanceCause = { cause: string; causeId: string; on: BusinessDate };
+
 /**
  * Brings the establishment's settlements in line with its credit balance (see
  * planSettlementChanges): applies money to open invoices or takes it back, posting one entry.
+ * The caller holds the establishment's lock.
  */
-export async function rebalance(
+export async function rebalance(tx: Tx, establishmentId: string, cause: RebalanceCause, now: Date): Promise<Money> {
+  return (await rebalanceMany(tx, [{ establishmentId, cause }], now)).get(establishmentId) ?? Money.zero;
+}
+
+/**
+ * rebalance for several establishments (each once, their locks held by the caller) in a fixed
+ * number of statements: their balances and open invoices read together, one entry each posted
+ * together, the allocations written together. Returns what moved, by establishment.
+ */
+export async function rebalanceMany(
   tx: Tx,
-  establishmentId: string,
-  cause: { cause: string; causeId: string; on: BusinessDate },
+  requests: readonly { establishmentId: string; cause: RebalanceCause }[],
   now: Date,
-): Promise<Money> {
-  const unapplied = await unappliedBalance(tx, establishmentId);
+): Promise<Map<string, Money>> {
+  const moved = new Map<string, Money>();
+  if (requests.length === 0) return moved;
+  const unapplied = await unappliedBalances(
+    tx,
+    requests.map((request) => request.establishmentId),
+  );
   const obligations = await lockObligations(
     tx,
-    establishmentId,
-    unapplied.isNegative() ? "all" : "not settled exactly",
+    requests.map((request) => ({
+      establishmentId: request.establishmentId,
+      scope: unapplied.get(request.establishmentId)?.isNegative() ? "all" : "not settled exactly",
+    })),
   );
-  const changes = planSettlementChanges(unapplied, obligations);
-  if (changes.length === 0) return Money.zero;
-  const contributions = Money.sum(changes.map((item) => item.contributions));
-  const fines = Money.sum(changes.map((item) => item.fines));
-  const moved = contributions.plus(fines);
-  const id = newId("alc");
-  const entry = await postJournalEntry(tx, {
-    idempotencyKey: `allocation:${id}`,
-    sourceType: "PAYMENT",
-    sourceId: id,
-    entryCode: moved.isNegative() ? "PAYMENT_RELEASED" : "PAYMENT_APPLIED",
-    description: `${moved.isNegative() ? "Settlements taken back" : "Credit balance applied"} (${cause.cause.toLowerCase()} ${cause.causeId})`,
-    effectiveDate: cause.on,
-    lines: [
-      ...line("UNAPPLIED_PAYMENTS", moved, establishmentId),
-      ...line("RECEIVABLE_CONTRIBUTIONS", contributions.negate(), establishmentId),
-      ...line("RECEIVABLE_FINES", fines.negate(), establishmentId),
-    ],
-  });
-  await insertAllocation(tx, {
-    id,
-    establishmentId,
-    cause: cause.cause,
-    causeId: cause.causeId,
-    effectiveOn: cause.on,
-    journalEntryId: entry.entryId,
-    changes,
-    now,
-  });
+  const allocations: Omit<AllocationRecord, "journalEntryId">[] = [];
+  const drafts: JournalEntryDraft[] = [];
+  for (const { establishmentId, cause } of requests) {
+    const changes = planSettlementChanges(
+      unapplied.get(establishmentId) ?? Money.zero,
+      obligations.get(establishmentId) ?? [],
+    );
+    if (changes.length === 0) continue;
+    const contributions = Money.sum(changes.map((item) => item.contributions));
+    const fines = Money.sum(changes.map((item) => item.fines));
+    const total = contributions.plus(fines);
+    moved.set(establishmentId, total);
+    const id = newId("alc");
+    drafts.push({
+      idempotencyKey: `allocation:${id}`,
+      sourceType: "PAYMENT",
+      sourceId: id,
+      entryCode: total.isNegative() ? "PAYMENT_RELEASED" : "PAYMENT_APPLIED",
+      description: `${total.isNegative() ? "Settlements taken back" : "Credit balance applied"} (${cause.cause.toLowerCase()} ${cause.causeId})`,
+      effectiveDate: cause.on,
+      lines: [
+        ...line("UNAPPLIED_PAYMENTS", total, establishmentId),
+        ...line("RECEIVABLE_CONTRIBUTIONS", contributions.negate(), establishmentId),
+        ...line("RECEIVABLE_FINES", fines.negate(), establishmentId),
+      ],
+    });
+    allocations.push({
+      id,
+      establishmentId,
+      cause: cause.cause,
+      causeId: cause.causeId,
+      effectiveOn: cause.on,
+      changes,
+      now,
+    });
+  }
+  const entries = await postJournalEntries(tx, drafts);
+  await insertAllocations(
+    tx,
+    allocations.map((allocation, index) => ({
+      ...allocation,
+      journalEntryId: (entries[index] as PostingResult).entryId,
+    })),
+  );
   return moved;
 }
 
@@ -109,16 +146,43 @@ export async function rebalance(
 export async function applyCreditBalancesWithin(
   tx: Tx,
   establishmentIds: readonly string[],
-  cause: { cause: string; causeId: string; on: BusinessDate },
+  cause: RebalanceCause,
   now: Date,
 ): Promise<number> {
-  let applied = 0;
-  for (const establishmentId of await establishmentsWithCredit(tx, establishmentIds)) {
-    await lockEstablishment(tx, establishmentId);
-    if (!(await rebalance(tx, establishmentId, cause, now)).isZero()) applied += 1;
-  }
-  return applied;
+  const withCredit = await establishmentsWithCredit(tx, establishmentIds);
+  const locked = await lockEstablishments(tx, withCredit);
+  const moved = await rebalanceMany(
+    tx,
+    withCredit.filter((id) => locked.has(id)).map((establishmentId) => ({ establishmentId, cause })),
+    now,
+  );
+  return [...moved.values()].filter((amount) => !amount.isZero()).length;
 }
+
+/**
+ * Why a PaymentIntent cannot be recorded as a payment now: an outcome to record instead (not
+ * an Ishtirak payment, another currency), "retry" while its money has not arrived, or
+ * undefined when it can be.
+ */
+export function paymentIntentProblem(intent: PaymentIntentSnapshot): RecordOutcome | "retry" | undefined {
+  if (!intent.metadata.establishment_id) {
+    return { status: "IGNORED", outcome: `payment intent ${intent.id} is not an Ishtirak payment` };
+  }
+  if (intent.currency !== "sar" || (intent.charge && intent.charge.feeCurrency !== "sar")) {
+    return {
+      status: "REJECTED",
+      outcome: `PAYMENT_CURRENCY_UNSUPPORTED: payment intent ${intent.id} is in ${intent.currency}`,
+    };
+  }
+  if (intent.status !== "succeeded" || !intent.charge) return "retry";
+  return undefined;
+}
+
+/** What a batch of facts recorded, each under the caller's key (a webhook event's id). */
+export type KeyedOutcome = { key: string; outcome: RecordOutcome };
+
+/** Runs inside a batch's transaction, after it: the webhook processor marks its events there. */
+export type WithinBatch = (tx: Tx, outcomes: readonly KeyedOutcome[]) => Promise<void>;
 
 export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) {
   const { db, clock } = deps;
@@ -134,78 +198,112 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
     intent: PaymentIntentSnapshot,
     within: WithinTransaction = noop,
   ): Promise<RecordOutcome> {
-    const establishmentId = intent.metadata.establishment_id;
-    if (!establishmentId) {
-      return db.$transaction((tx) =>
-        finish(tx, { status: "IGNORED", outcome: `payment intent ${intent.id} is not an Ishtirak payment` }, within),
-      );
-    }
-    if (intent.currency !== "sar" || (intent.charge && intent.charge.feeCurrency !== "sar")) {
-      return db.$transaction((tx) =>
-        finish(
-          tx,
-          {
-            status: "REJECTED",
-            outcome: `PAYMENT_CURRENCY_UNSUPPORTED: payment intent ${intent.id} is in ${intent.currency}`,
-          },
-          within,
-        ),
-      );
-    }
-    const charge = intent.charge;
-    if (intent.status !== "succeeded" || !charge) {
+    const problem = paymentIntentProblem(intent);
+    if (problem === "retry")
       throw new Error(`payment intent ${intent.id} is ${intent.status}, not succeeded: retry later`);
+    if (problem) return db.$transaction((tx) => finish(tx, problem, within));
+    const [result] = await recordPayments([{ key: intent.id, intent }], (tx, outcomes) =>
+      within(tx, (outcomes[0] as KeyedOutcome).outcome),
+    );
+    return (result as KeyedOutcome).outcome;
+  }
+
+  /**
+   * Succeeded PaymentIntents of different establishments in one transaction, in a fixed number
+   * of statements whatever their number: each gives the same facts and entries recordPayment
+   * gives it alone. Each intent must pass paymentIntentProblem, and no two may name the same
+   * establishment (the second's allocation depends on the first's).
+   */
+  async function recordPayments(
+    items: readonly { key: string; intent: PaymentIntentSnapshot }[],
+    within: WithinBatch,
+  ): Promise<KeyedOutcome[]> {
+    const establishmentOf = (intent: PaymentIntentSnapshot) => intent.metadata.establishment_id as string;
+    const establishmentIds = items.map((item) => establishmentOf(item.intent));
+    if (new Set(establishmentIds).size !== items.length) {
+      throw new Error("a payment batch names an establishment twice");
+    }
+    for (const { intent } of items) {
+      if (paymentIntentProblem(intent)) throw new Error(`payment intent ${intent.id} cannot be recorded now`);
     }
     return db.$transaction(async (tx) => {
-      if (!(await lockEstablishment(tx, establishmentId))) {
-        return finish(tx, { status: "IGNORED", outcome: `no establishment ${establishmentId}` }, within);
-      }
-      const existing = await findPaymentByIntent(tx, intent.id);
-      if (existing)
-        return finish(tx, { status: "PROCESSED", outcome: `payment ${existing.id} recorded before` }, within);
-      const id = newId("pay");
-      const receivedOn = BusinessDate.fromInstant(charge.created);
-      const entry = await postJournalEntry(tx, {
-        idempotencyKey: `stripe:payment:${intent.id}`,
-        sourceType: "PAYMENT",
-        sourceId: id,
-        entryCode: "PAYMENT_RECEIVED",
-        description: `Card payment ${intent.id} for invoice ${intent.metadata.invoice_number ?? "(none named)"}`,
-        effectiveDate: receivedOn,
-        lines: [
-          ...line("PROCESSOR_CASH", intent.amount.minus(charge.fee)),
-          ...line("PROCESSOR_FEES", charge.fee),
-          ...line("UNAPPLIED_PAYMENTS", intent.amount.negate(), establishmentId),
-        ],
-      });
-      await tx.payment.create({
-        data: {
-          id,
-          stripePaymentIntentId: intent.id,
-          stripeChargeId: charge.id,
-          establishmentId,
-          attemptId: intent.metadata.payment_attempt_id ?? null,
-          invoiceId: intent.metadata.invoice_id ?? null,
-          amount: intent.amount.toString(),
-          fee: charge.fee.toString(),
-          currency: "SAR",
-          receivedAt: charge.created,
-          receivedOn: receivedOn.toDateColumn(),
-          journalEntryId: entry.entryId,
-          createdAt: clock.now(),
-        },
-      });
-      const applied = await rebalance(
+      const locked = await lockEstablishments(tx, establishmentIds);
+      const recorded = await findPaymentsByIntents(
         tx,
-        establishmentId,
-        { cause: "PAYMENT", causeId: id, on: receivedOn },
+        items.map((item) => item.intent.id),
+      );
+      const outcomes = new Map<string, RecordOutcome>();
+      const fresh: { key: string; intent: PaymentIntentSnapshot; id: string; receivedOn: BusinessDate }[] = [];
+      for (const { key, intent } of items) {
+        const earlier = recorded.get(intent.id);
+        if (!locked.has(establishmentOf(intent))) {
+          outcomes.set(key, { status: "IGNORED", outcome: `no establishment ${establishmentOf(intent)}` });
+        } else if (earlier) {
+          outcomes.set(key, { status: "PROCESSED", outcome: `payment ${earlier.id} recorded before` });
+        } else {
+          const charge = intent.charge as NonNullable<PaymentIntentSnapshot["charge"]>;
+          fresh.push({ key, intent, id: newId("pay"), receivedOn: BusinessDate.fromInstant(charge.created) });
+        }
+      }
+      const entries = await postJournalEntries(
+        tx,
+        fresh.map(({ intent, id, receivedOn }): JournalEntryDraft => {
+          const charge = intent.charge as NonNullable<PaymentIntentSnapshot["charge"]>;
+          return {
+            idempotencyKey: `stripe:payment:${intent.id}`,
+            sourceType: "PAYMENT",
+            sourceId: id,
+            entryCode: "PAYMENT_RECEIVED",
+            description: `Card payment ${intent.id} for invoice ${intent.metadata.invoice_number ?? "(none named)"}`,
+            effectiveDate: receivedOn,
+            lines: [
+              ...line("PROCESSOR_CASH", intent.amount.minus(charge.fee)),
+              ...line("PROCESSOR_FEES", charge.fee),
+              ...line("UNAPPLIED_PAYMENTS", intent.amount.negate(), establishmentOf(intent)),
+            ],
+          };
+        }),
+      );
+      if (fresh.length > 0) {
+        await tx.payment.createMany({
+          data: fresh.map(({ intent, id, receivedOn }, index) => {
+            const charge = intent.charge as NonNullable<PaymentIntentSnapshot["charge"]>;
+            return {
+              id,
+              stripePaymentIntentId: intent.id,
+              stripeChargeId: charge.id,
+              establishmentId: establishmentOf(intent),
+              attemptId: intent.metadata.payment_attempt_id ?? null,
+              invoiceId: intent.metadata.invoice_id ?? null,
+              amount: intent.amount.toString(),
+              fee: charge.fee.toString(),
+              currency: "SAR",
+              receivedAt: charge.created,
+              receivedOn: receivedOn.toDateColumn(),
+              journalEntryId: (entries[index] as PostingResult).entryId,
+              createdAt: clock.now(),
+            };
+          }),
+        });
+      }
+      const applied = await rebalanceMany(
+        tx,
+        fresh.map(({ intent, id, receivedOn }) => ({
+          establishmentId: establishmentOf(intent),
+          cause: { cause: "PAYMENT", causeId: id, on: receivedOn },
+        })),
         clock.now(),
       );
-      return finish(
-        tx,
-        { status: "PROCESSED", outcome: `payment ${id} of ${intent.amount} SAR recorded, ${applied} SAR applied` },
-        within,
-      );
+      for (const { key, intent, id } of fresh) {
+        const moved = applied.get(establishmentOf(intent)) ?? Money.zero;
+        outcomes.set(key, {
+          status: "PROCESSED",
+          outcome: `payment ${id} of ${intent.amount} SAR recorded, ${moved} SAR applied`,
+        });
+      }
+      const results = items.map(({ key }) => ({ key, outcome: outcomes.get(key) as RecordOutcome }));
+      await within(tx, results);
+      return results;
     });
   }
 
@@ -456,6 +554,7 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
 
   return {
     recordPayment,
+    recordPayments,
     recordRefunds,
     recordDispute,
     recordPayout,
@@ -463,6 +562,7 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
     applyCreditBalance,
     paymentKnown: (reference: { chargeId: string; paymentIntentId: string | null }) => paymentFor(db, reference),
     paymentOfIntent: (paymentIntentId: string) => findPaymentByIntent(db, paymentIntentId),
+    paymentsOfIntents: (paymentIntentIds: readonly string[]) => findPaymentsByIntents(db, paymentIntentIds),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Prisma } from "../generated/prisma/client.js";
 import type { BusinessDate } from "../shared/business-date.js";
 import type { Tx } from "../shared/db/database.js";
 import { newId } from "../shared/ids.js";
@@ -9,17 +10,32 @@ import type { Obligation, SettlementChange } from "./allocation.js";
  * and credit applications each take this lock first, then the invoices they settle.
  */
 export async function lockEstablishment(tx: Tx, establishmentId: string): Promise<boolean> {
+  return (await lockEstablishments(tx, [establishmentId])).has(establishmentId);
+}
+
+/** The same lock on several establishments, taken in id order (so two batches never deadlock); the ones that exist. */
+export async function lockEstablishments(tx: Tx, establishmentIds: readonly string[]): Promise<Set<string>> {
+  if (establishmentIds.length === 0) return new Set();
   const rows = await tx.$queryRaw<{ id: string }[]>`
-    SELECT id FROM establishments WHERE id = ${establishmentId} FOR UPDATE`;
-  return rows.length === 1;
+    SELECT id FROM establishments WHERE id = ANY(${[...establishmentIds]}::text[]) ORDER BY id FOR UPDATE`;
+  return new Set(rows.map((row) => row.id));
 }
 
 /** The establishment's credit balance: money received and not applied (may be negative after a refund). */
 export async function unappliedBalance(tx: Tx, establishmentId: string): Promise<Money> {
-  const rows = await tx.$queryRaw<{ balance: string }[]>`
-    SELECT coalesce(-sum(amount), 0)::text AS balance FROM journal_lines
-     WHERE account_code = 'UNAPPLIED_PAYMENTS' AND establishment_id = ${establishmentId}`;
-  return Money.fromDecimal(rows[0]?.balance ?? "0");
+  return (await unappliedBalances(tx, [establishmentId])).get(establishmentId) ?? Money.zero;
+}
+
+/** The credit balances of several establishments (zero for one with none). */
+export async function unappliedBalances(tx: Tx, establishmentIds: readonly string[]): Promise<Map<string, Money>> {
+  const balances = new Map(establishmentIds.map((id) => [id, Money.zero]));
+  if (establishmentIds.length === 0) return balances;
+  const rows = await tx.$queryRaw<{ establishmentId: string; balance: string }[]>`
+    SELECT establishment_id AS "establishmentId", (-sum(amount))::text AS balance FROM journal_lines
+     WHERE account_code = 'UNAPPLIED_PAYMENTS' AND establishment_id = ANY(${[...establishmentIds]}::text[])
+     GROUP BY establishment_id`;
+  for (const row of rows) balances.set(row.establishmentId, Money.fromDecimal(row.balance));
+  return balances;
 }
 
 /** Of these establishments, the ones with money received and not applied, in id order (the lock order). */
@@ -33,56 +49,87 @@ export async function establishmentsWithCredit(tx: Tx, establishmentIds: readonl
   return rows.map((row) => row.establishmentId);
 }
 
+export type ObligationScope = "not settled exactly" | "all";
+
 /**
- * The establishment's invoices that allocation may touch, locked. With money to apply only
- * the ones not settled exactly are needed; a shortfall may unwind any settled invoice.
+ * The invoices of these establishments that allocation may touch, locked, by establishment.
+ * With money to apply only the ones not settled exactly are needed; a shortfall may unwind
+ * any settled invoice. The caller holds the establishments' locks already.
  */
 export async function lockObligations(
   tx: Tx,
-  establishmentId: string,
-  scope: "not settled exactly" | "all",
-): Promise<Obligation[]> {
+  requests: readonly { establishmentId: string; scope: ObligationScope }[],
+): Promise<Map<string, Obligation[]>> {
+  const byEstablishment = new Map(requests.map((request) => [request.establishmentId, [] as Obligation[]]));
+  if (requests.length === 0) return byEstablishment;
+  const everyInvoice = requests.filter((request) => request.scope === "all").map((request) => request.establishmentId);
   const rows = await tx.$queryRaw<
-    { invoiceId: string; sortKey: string; contributions: string; fines: string; settled: string }[]
+    {
+      establishmentId: string;
+      invoiceId: string;
+      sortKey: string;
+      contributions: string;
+      fines: string;
+      settled: string;
+    }[]
   >`
-    SELECT i.id AS "invoiceId", to_char(i.contribution_month, 'YYYY-MM') || ' ' || i.number AS "sortKey",
+    SELECT i.establishment_id AS "establishmentId", i.id AS "invoiceId",
+           to_char(i.contribution_month, 'YYYY-MM') || ' ' || i.number AS "sortKey",
            i.total::text AS contributions, f.fines::text AS fines, s.settled::text AS settled
       FROM invoices i
       CROSS JOIN LATERAL (SELECT coalesce(sum(amount), 0) AS settled FROM invoice_settlements
                            WHERE invoice_id = i.id) s
       CROSS JOIN LATERAL (SELECT coalesce(sum(amount) FILTER (WHERE waived_at IS NULL), 0) AS fines
                             FROM late_fines WHERE invoice_id = i.id) f
-     WHERE i.establishment_id = ${establishmentId}
+     WHERE i.establishment_id = ANY(${[...byEstablishment.keys()]}::text[])
        AND NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id)
-       AND (${scope === "all"} OR s.settled <> greatest(i.total, 0) + f.fines)
+       AND (i.establishment_id = ANY(${everyInvoice}::text[]) OR s.settled <> greatest(i.total, 0) + f.fines)
      ORDER BY i.id
        FOR UPDATE OF i`;
-  return rows.map((row) => ({
-    invoiceId: row.invoiceId,
-    sortKey: row.sortKey,
-    contributions: Money.fromDecimal(row.contributions),
-    fines: Money.fromDecimal(row.fines),
-    settled: Money.fromDecimal(row.settled),
-  }));
+  for (const row of rows) {
+    byEstablishment.get(row.establishmentId)?.push({
+      invoiceId: row.invoiceId,
+      sortKey: row.sortKey,
+      contributions: Money.fromDecimal(row.contributions),
+      fines: Money.fromDecimal(row.fines),
+      settled: Money.fromDecimal(row.settled),
+    });
+  }
+  return byEstablishment;
 }
 
-export async function insertAllocation(
-  tx: Tx,
-  allocation: {
-    id: string;
-    establishmentId: string;
-    cause: string;
-    causeId: string;
-    effectiveOn: BusinessDate;
-    journalEntryId: string;
-    changes: readonly SettlementChange[];
-    now: Date;
-  },
-): Promise<void> {
-  const nets = allocation.changes.map((item) => item.contributions.plus(item.fines));
-  const net = Money.sum(nets);
-  await tx.paymentAllocation.create({
-    data: {
+export type AllocationRecord = {
+  id: string;
+  establishmentId: string;
+  cause: string;
+  causeId: string;
+  effectiveOn: BusinessDate;
+  journalEntryId: string;
+  changes: readonly SettlementChange[];
+  now: Date;
+};
+
+/** Allocations with the settlement each makes on each invoice: two statements for any number. */
+export async function insertAllocations(tx: Tx, allocations: readonly AllocationRecord[]): Promise<void> {
+  if (allocations.length === 0) return;
+  const settlements: Prisma.InvoiceSettlementCreateManyInput[] = [];
+  const rows = allocations.map((allocation): Prisma.PaymentAllocationCreateManyInput => {
+    const nets = allocation.changes.map((item) => item.contributions.plus(item.fines));
+    const net = Money.sum(nets);
+    allocation.changes.forEach((item, index) => {
+      const amount = nets[index] as Money;
+      if (amount.isZero()) return;
+      settlements.push({
+        id: newId("alc"),
+        invoiceId: item.invoiceId,
+        sourceType: "ALLOCATION",
+        sourceId: allocation.id,
+        amount: amount.toString(),
+        settledOn: allocation.effectiveOn.toDateColumn(),
+        createdAt: allocation.now,
+      });
+    });
+    return {
       id: allocation.id,
       establishmentId: allocation.establishmentId,
       direction: net.isNegative() ? "RELEASE" : "APPLY",
@@ -92,23 +139,10 @@ export async function insertAllocation(
       effectiveOn: allocation.effectiveOn.toDateColumn(),
       journalEntryId: allocation.journalEntryId,
       createdAt: allocation.now,
-    },
+    };
   });
-  const settlements = allocation.changes
-    .map((item, index) => ({ invoiceId: item.invoiceId, amount: nets[index] as Money }))
-    .filter((item) => !item.amount.isZero());
-  if (settlements.length === 0) return;
-  await tx.invoiceSettlement.createMany({
-    data: settlements.map((item) => ({
-      id: newId("alc"),
-      invoiceId: item.invoiceId,
-      sourceType: "ALLOCATION",
-      sourceId: allocation.id,
-      amount: item.amount.toString(),
-      settledOn: allocation.effectiveOn.toDateColumn(),
-      createdAt: allocation.now,
-    })),
-  });
+  await tx.paymentAllocation.createMany({ data: rows });
+  if (settlements.length > 0) await tx.invoiceSettlement.createMany({ data: settlements });
 }
 
 export type PaymentRow = {
@@ -122,6 +156,16 @@ export type PaymentRow = {
 export async function findPaymentByIntent(tx: Tx, paymentIntentId: string): Promise<PaymentRow | undefined> {
   const row = await tx.payment.findUnique({ where: { stripePaymentIntentId: paymentIntentId } });
   return row ? { ...row, amount: Money.fromDecimal(row.amount) } : undefined;
+}
+
+/** The payments already recorded for these PaymentIntents, by PaymentIntent id. */
+export async function findPaymentsByIntents(
+  tx: Tx,
+  paymentIntentIds: readonly string[],
+): Promise<Map<string, PaymentRow>> {
+  if (paymentIntentIds.length === 0) return new Map();
+  const rows = await tx.payment.findMany({ where: { stripePaymentIntentId: { in: [...paymentIntentIds] } } });
+  return new Map(rows.map((row) => [row.stripePaymentIntentId, { ...row, amount: Money.fromDecimal(row.amount) }]));
 }
 
 export async function findPaymentByCharge(tx: Tx, chargeId: string): Promise<PaymentRow | undefined> {
