@@ -144,6 +144,7 @@ export function createApp(deps: AppDeps) {
     logger: deps.logger,
     stripe: deps.stripe,
     workers: deps.config.payments.webhookWorkers,
+    applyOnReceipt: deps.config.payments.applyOnReceipt,
   });
   const payments = createPaymentService({
     db: deps.db,

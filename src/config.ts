@@ -58,6 +58,11 @@ const environmentSchema = z.object({
   PUBLIC_BASE_URL: z.url().optional(),
   /** Stripe events applied at once by a process (PGlite: always 1). */
   WEBHOOK_WORKERS: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * Whether the process that stores a Stripe event also starts applying it at once. "false" for
+   * web processes that only take deliveries while other processes (their sweep job) apply them.
+   */
+  WEBHOOK_APPLY_ON_RECEIPT: z.enum(["true", "false"]).default("true"),
   /** When stored Stripe events that failed are tried again (cron): every minute. */
   STRIPE_EVENT_SWEEP_CRON: z.string().refine(cron.validate, "a cron expression").default("* * * * *"),
   /** When yesterday's Stripe balance transactions are reconciled with the ledger (cron, Asia/Riyadh). */
@@ -95,6 +100,7 @@ export type Config = Readonly<{
       | { mode: "local"; port: number; webhookSecret: string };
     publicBaseUrl: string;
     webhookWorkers: number;
+    applyOnReceipt: boolean;
     sweepCron: string;
     reconciliationCron: string;
   };
@@ -162,6 +168,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
             },
       publicBaseUrl: (variables.PUBLIC_BASE_URL ?? `http://localhost:${variables.PORT}`).replace(/\/$/, ""),
       webhookWorkers: variables.DATABASE_URL === undefined ? 1 : variables.WEBHOOK_WORKERS,
+      applyOnReceipt: variables.WEBHOOK_APPLY_ON_RECEIPT === "true",
       sweepCron: variables.STRIPE_EVENT_SWEEP_CRON,
       reconciliationCron: variables.RECONCILIATION_CRON,
     },

@@ -13,6 +13,8 @@ export function createStripeProcessing(deps: {
   logger: Logger;
   stripe: StripeConnection;
   workers: number;
+  /** Start applying an event as soon as it is stored (default), or leave it to the sweep. */
+  applyOnReceipt?: boolean;
 }) {
   const gateway = createStripeGateway(deps.stripe.client);
   const recorder = createPaymentRecorder(deps);

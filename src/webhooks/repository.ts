@@ -44,17 +44,21 @@ export async function leaseDueEvents(
     RETURNING e.id, e.type, e.payload, e.attempts`;
 }
 
-/** Marks the event done inside the transaction that applied it. */
-export async function finishEvent(
+/** Marks events done inside the transaction that applied them (one statement for any number). */
+export async function finishEvents(
   tx: Tx,
-  eventId: string,
-  result: { status: Exclude<StripeEventStatus, "PENDING">; outcome: string },
+  results: readonly { eventId: string; status: Exclude<StripeEventStatus, "PENDING">; outcome: string }[],
   now: Date,
 ): Promise<void> {
-  await tx.stripeEvent.update({
-    where: { id: eventId },
-    data: { status: result.status, outcome: result.outcome, processedAt: now, leasedUntil: null, lastError: null },
-  });
+  if (results.length === 0) return;
+  await tx.$executeRaw`
+    UPDATE stripe_events e
+       SET status = r.status::stripe_event_status, outcome = r.outcome, processed_at = ${now},
+           leased_until = NULL, last_error = NULL
+      FROM unnest(${results.map((result) => result.eventId)}::text[],
+                  ${results.map((result) => result.status)}::text[],
+                  ${results.map((result) => result.outcome)}::text[]) AS r(id, status, outcome)
+     WHERE e.id = r.id`;
 }
 
 /** Gives the event back with the error, to be tried again at `nextAttemptAt`. */

@@ -37,7 +37,14 @@ export const StripeEventListResponse = z
   .openapi("StripeEventList");
 
 export const DrainResponse = z
-  .object({ processed: z.number().int(), failed: z.number().int() })
+  .object({
+    processed: z.number().int(),
+    failed: z.number().int(),
+    batched: z
+      .number()
+      .int()
+      .openapi({ description: "Of the processed, how many were applied together in batch transactions" }),
+  })
   .openapi("StripeEventDrain");
 
 export const ReplayBody = z

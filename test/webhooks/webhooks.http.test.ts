@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../src/config.js";
+import { Money } from "../../src/shared/money.js";
 import { StripeEventListResponse, WebhookReceiptResponse } from "../../src/webhooks/schemas.js";
 import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
 import { applyStripeEvents, ledgerBalances, paymentsOf, startPayment } from "../support/payments.js";
@@ -54,10 +55,11 @@ async function storedEvents(query = "") {
 const emittedSince = (mark: number) => stand().emitted.slice(mark);
 
 beforeAll(async () => {
-  context = await buildTestApp({ stripeEvents: "kept" });
+  // Delivered by each test and applied only when it asks, so one drain sees them all together.
+  context = await buildTestApp({ stripeEvents: "kept", environment: { WEBHOOK_APPLY_ON_RECEIPT: "false" } });
   admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
   accountant = (await signInStaff(context, "ACCOUNTANT")).token;
-  for (let index = 0; index < 4; index++) {
+  for (let index = 0; index < 7; index++) {
     const employer = await registerEstablishment(context);
     await hire(context, employer, { startDate: "2026-09-01", basic: "7000.00" });
     pool.push(employer);
@@ -190,6 +192,95 @@ describe("storing and applying events", () => {
     expect(event?.outcome).toContain("PAYMENT_CURRENCY_UNSUPPORTED");
     expect((await ledgerBalances(context, accountant)).accounts).toEqual(before.accounts);
     expect((await paymentsOf(context, employer)).payments).toHaveLength(0);
+  });
+
+  it("applies stored payments together as it would one by one: two of one establishment, one of an unknown establishment, a checkout and its intent", async () => {
+    const [halves, checkout, other] = pool.slice(4, 7) as [Employer, Employer, Employer];
+    const invoiceOf = async (employer: Employer) => (await invoicesOf(context, employer)).invoices[0] as { id: string };
+    const owed = new Map<Employer, string>();
+    for (const employer of [halves, checkout, other]) {
+      owed.set(employer, (await invoiceDetail(context, employer, (await invoiceOf(employer)).id)).totals.outstanding);
+    }
+    const totalOf = async (employer: Employer) => owed.get(employer) as string;
+    const halalas = (amount: string) => Number(amount.replace(".", ""));
+    const before = await ledgerBalances(context, accountant);
+    const mark = stand().emitted.length;
+
+    // Two payments of one establishment, half of its invoice each: one goes in the batch, the other after it.
+    const halvesTotal = halalas(await totalOf(halves));
+    for (const amount of [Math.floor(halvesTotal / 2), halvesTotal - Math.floor(halvesTotal / 2)]) {
+      const intent = stand().createPaymentIntent({
+        amount,
+        currency: "sar",
+        metadata: { establishment_id: halves.establishment.id, invoice_id: (await invoiceOf(halves)).id },
+      });
+      stand().confirmPaymentIntent(intent.id, "succeeded");
+    }
+    // Checkout: checkout.session.completed and payment_intent.succeeded name one PaymentIntent.
+    const attempt = await startPayment(context, checkout, (await invoiceOf(checkout)).id);
+    stand().completeCheckout(attempt.stripeObjectId as string, "succeeded");
+    // Another establishment's overpayment: its invoice is settled, the rest is credit.
+    const overpaid = stand().createPaymentIntent({
+      amount: halalas(await totalOf(other)) + 12_345,
+      currency: "sar",
+      metadata: { establishment_id: other.establishment.id },
+    });
+    stand().confirmPaymentIntent(overpaid.id, "succeeded");
+    // A payment naming no establishment Ishtirak has: stored, ignored, nothing posted.
+    const stranger = stand().createPaymentIntent({
+      amount: 10_000,
+      currency: "sar",
+      metadata: { establishment_id: "est_nobody" },
+    });
+    stand().confirmPaymentIntent(stranger.id, "succeeded");
+
+    const deliveries = emittedSince(mark);
+    for (const delivery of deliveries) expect((await post(delivery.payload, delivery.signature)).status).toBe(200);
+    const drained = await applyStripeEvents(context, admin);
+    // One lease holds them all: everything but the establishment's second payment and the
+    // checkout's second event for the same payment went in the batch transaction.
+    expect(deliveries.length).toBeLessThanOrEqual(16);
+    expect(drained).toEqual({ processed: deliveries.length, failed: 0, batched: deliveries.length - 2 });
+
+    const stored = (await storedEvents()).filter((event) => deliveries.some((item) => item.event.id === event.id));
+    expect(stored).toHaveLength(deliveries.length);
+    expect(stored.filter((event) => event.status === "PENDING")).toEqual([]);
+    const succeededEventOf = (intentId: string) => {
+      const delivery = deliveries.find(
+        (item) =>
+          item.event.type === "payment_intent.succeeded" &&
+          (item.event as unknown as { data: { object: { id: string } } }).data.object.id === intentId,
+      );
+      return stored.find((event) => event.id === delivery?.event.id);
+    };
+    expect(succeededEventOf(stranger.id)).toMatchObject({ status: "IGNORED", outcome: "no establishment est_nobody" });
+    expect(succeededEventOf(overpaid.id)).toMatchObject({ status: "PROCESSED" });
+    const otherOwed = await totalOf(other);
+    expect(succeededEventOf(overpaid.id)?.outcome).toMatch(
+      new RegExp(
+        `^payment pay_\\w+ of ${Money.sar(otherOwed).plus(Money.sar("123.45"))} SAR recorded, ${otherOwed} SAR applied$`,
+      ),
+    );
+
+    expect((await paymentsOf(context, halves)).payments).toHaveLength(2);
+    expect((await invoiceDetail(context, halves, (await invoiceOf(halves)).id)).status).toBe("PAID");
+    expect((await paymentsOf(context, checkout)).payments).toHaveLength(1);
+    expect((await invoiceDetail(context, checkout, (await invoiceOf(checkout)).id)).status).toBe("PAID");
+    expect((await invoiceDetail(context, other, (await invoiceOf(other)).id)).status).toBe("PAID");
+    const otherBalances = await ledgerBalances(context, accountant, other.establishment.id);
+    expect(otherBalances.own.UNAPPLIED_PAYMENTS).toBe("-123.45");
+    expect(otherBalances.own.RECEIVABLE_CONTRIBUTIONS).toBe("0.00");
+    // Four payments came in, and not the stranger's: cash plus fees grew by exactly their sum.
+    const after = await ledgerBalances(context, accountant);
+    expect(after.totals.debit).toBe(after.totals.credit);
+    const received = (balances: typeof before) =>
+      Money.sar(balances.accounts.PROCESSOR_CASH ?? "0").plus(Money.sar(balances.accounts.PROCESSOR_FEES ?? "0"));
+    const paidIn = Money.sum(
+      [await totalOf(halves), await totalOf(checkout), await totalOf(other), "123.45"].map((amount) =>
+        Money.sar(amount),
+      ),
+    );
+    expect(received(after).minus(received(before)).toString()).toBe(paidIn.toString());
   });
 
   it("lets only agency staff see stored events, and only admins apply them", async () => {
