@@ -194,6 +194,9 @@ async function stageOwedAmounts(tx: Tx, pairs: Prisma.Sql): Promise<void> {
   );
   // Sorts and hashes of a chunk stay in memory instead of spilling to disk (the default is 4 MB).
   await tx.$executeRawUnsafe("SET LOCAL work_mem = '64MB'");
+  // No JIT compilation: these statements run once per chunk, and compiling the issuing statement
+  // took ~0.5 s of a 1.6–3.5 s statement on PostgreSQL 15's defaults, more than it ever saved.
+  await tx.$executeRawUnsafe("SET LOCAL jit = off");
   await tx.$executeRawUnsafe("DROP TABLE IF EXISTS billing_pairs, billing_owed");
   await tx.$executeRawUnsafe(`
     CREATE TEMP TABLE billing_pairs (
