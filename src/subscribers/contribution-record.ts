@@ -169,5 +169,9 @@ export function monthlyRecord(input: {
         })),
     };
   });
-  return rows.sort((a, b) => b.month.compare(a.month) || a.employmentId.localeCompare(b.employmentId));
+  // Ids in code-unit order, as the database's COLLATE "C" orders them.
+  return rows.sort(
+    (a, b) =>
+      b.month.compare(a.month) || (a.employmentId < b.employmentId ? -1 : a.employmentId > b.employmentId ? 1 : 0),
+  );
 }

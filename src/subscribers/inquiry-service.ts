@@ -7,15 +7,15 @@ import { AppError } from "../shared/errors.js";
 import { Money } from "../shared/money.js";
 import { countHit } from "../shared/throttle.js";
 import { contributoryWage, standingWageLimits } from "../wages/contributory-wage.js";
-import { type EmploymentSpan, insuredMonthCount, monthlyRecord, servicePeriod } from "./contribution-record.js";
+import { type EmploymentSpan, insuredMonthCount, servicePeriod } from "./contribution-record.js";
 import {
   type EmploymentRecord,
   findInsuredPerson,
   findInsuredPersonById,
   firstBilledMonth,
-  listBilledMonths,
   listEmploymentsOf,
   listWagesOf,
+  monthlyContributionsJson,
 } from "./repository.js";
 import { parseIdNumber } from "./service.js";
 
@@ -138,54 +138,21 @@ export function createSubscriberInquiries(deps: { db: PrismaClient; clock: Clock
     return knownFirstBilledMonth;
   };
 
+  /** The month-by-month answer as JSON text, built by the database (see monthlyContributionsJson). */
   async function months(
     subscriberId: string,
     range: { from?: ContributionMonth | undefined; to?: ContributionMonth | undefined },
-  ) {
+  ): Promise<string> {
     if (range.from && range.to?.isBefore(range.from))
       throw new AppError("DATE_RANGE_REVERSED", "`to` is before `from`");
-    const asOf = today();
-    const [employments, billed, first] = await Promise.all([
-      listEmploymentsOf(db, subscriberId),
-      listBilledMonths(db, subscriberId),
-      firstBilled(),
-    ]);
-    const rows = monthlyRecord({
-      spans: employments.map(spanOf),
-      billed: billed.map((row) => ({
-        employmentId: row.employmentId,
-        month: ContributionMonth.parse(row.month),
-        invoiceNumber: row.invoiceNumber,
-        invoiceMonth: ContributionMonth.parse(row.invoiceMonth),
-        dueDate: BusinessDate.parse(row.dueDate),
-        invoiceTotal: Money.fromDecimal(row.invoiceTotal),
-        invoiceSettled: Money.fromDecimal(row.invoiceSettled),
-        employeeShare: Money.fromDecimal(row.employeeShare),
-        employerShare: Money.fromDecimal(row.employerShare),
-        contributoryWage: Money.fromDecimal(row.contributoryWage),
-        daysInService: row.daysInService,
-      })),
-      today: asOf,
-      firstBilledMonth: first ? ContributionMonth.fromDateColumn(first) : undefined,
-    }).filter((row) => (!range.from || !row.month.isBefore(range.from)) && (!range.to || !row.month.isAfter(range.to)));
-    // Each establishment is named once, not on each of hundreds of rows.
-    const shown = new Set(rows.map((row) => row.employmentId));
-    return {
-      asOf: asOf.toString(),
-      employments: employments
-        .filter((employment) => shown.has(employment.id))
-        .map((employment) => ({ employmentId: employment.id, establishment: establishmentOf(employment) })),
-      months: rows.map((row) => ({
-        month: row.month.toString(),
-        employmentId: row.employmentId,
-        daysInService: row.daysInService,
-        contributoryWage: row.contributoryWage?.toString() ?? null,
-        employeeShare: row.employeeShare.toString(),
-        employerShare: row.employerShare.toString(),
-        status: row.status,
-        invoices: row.invoices.map((invoice) => ({ ...invoice, dueDate: invoice.dueDate.toString() })),
-      })),
-    };
+    const first = await firstBilled();
+    return monthlyContributionsJson(db, {
+      subscriberId,
+      today: today().toString(),
+      firstBilledMonth: first ? ContributionMonth.fromDateColumn(first).firstDay().toString() : undefined,
+      from: range.from?.firstDay().toString(),
+      to: range.to?.firstDay().toString(),
+    });
   }
 
   return {

@@ -1,3 +1,4 @@
+import { Prisma } from "../generated/prisma/client.js";
 import type { Nationality, PersonIdentifierKind, Population } from "../generated/prisma/enums.js";
 import type { Tx } from "../shared/db/database.js";
 
@@ -213,7 +214,22 @@ export type BilledMonthRow = {
  */
 export async function listBilledMonths(tx: Tx, subscriberId: string): Promise<BilledMonthRow[]> {
   const [result] = await tx.$queryRaw<{ rows: string }[]>`
-    WITH billed AS (
+    WITH ${billedParts(subscriberId)}
+    SELECT coalesce(json_agg(json_build_object(
+             'employmentId', employment_id, 'month', to_char(month, 'YYYY-MM'), 'invoiceId', invoice_id,
+             'invoiceNumber', invoice_number, 'invoiceMonth', to_char(invoice_month, 'YYYY-MM'),
+             'dueDate', to_char(due_date, 'YYYY-MM-DD'), 'invoiceTotal', invoice_total::text,
+             'invoiceSettled', invoice_settled::text, 'employeeShare', employee_share::text,
+             'employerShare', employer_share::text, 'contributoryWage', contributory_wage::text,
+             'daysInService', days_in_service)), '[]')::text AS rows
+      FROM parts`;
+  return JSON.parse(result?.rows ?? "[]") as BilledMonthRow[];
+}
+
+/** The CTEs `billed` and `parts`: one row per (employment, month, invoice not voided) of the subscriber. */
+function billedParts(subscriberId: string): Prisma.Sql {
+  return Prisma.sql`
+    billed AS (
       SELECT l.employment_id, l.contribution_month, l.invoice_id,
              sum(l.annuities_employee + l.saned_employee) AS employee_share,
              sum(l.annuities_employer + l.saned_employer + l.hazards_employer) AS employer_share,
@@ -222,20 +238,103 @@ export async function listBilledMonths(tx: Tx, subscriberId: string): Promise<Bi
         FROM invoice_lines l
        WHERE l.employment_id IN (SELECT id FROM employments WHERE subscriber_id = ${subscriberId})
        GROUP BY l.employment_id, l.contribution_month, l.invoice_id),
-    rows AS (
-      SELECT b.employment_id AS "employmentId", to_char(b.contribution_month, 'YYYY-MM') AS month,
-             i.id AS "invoiceId", i.number AS "invoiceNumber",
-             to_char(i.contribution_month, 'YYYY-MM') AS "invoiceMonth", i.due_date::text AS "dueDate",
-             i.total::text AS "invoiceTotal", s.settled::text AS "invoiceSettled",
-             b.employee_share::text AS "employeeShare", b.employer_share::text AS "employerShare",
-             b.contributory_wage::text AS "contributoryWage", b.days_in_service::int AS "daysInService"
+    parts AS (
+      SELECT b.employment_id, b.contribution_month AS month, i.id AS invoice_id, i.number AS invoice_number,
+             i.contribution_month AS invoice_month, i.due_date, i.total AS invoice_total, s.settled AS invoice_settled,
+             b.employee_share, b.employer_share, b.contributory_wage, b.days_in_service::int AS days_in_service
         FROM billed b
         JOIN invoices i ON i.id = b.invoice_id
         CROSS JOIN LATERAL (SELECT coalesce(sum(amount), 0) AS settled
                               FROM invoice_settlements WHERE invoice_id = i.id) s
-       WHERE NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id))
-    SELECT coalesce(json_agg(rows), '[]')::text AS rows FROM rows`;
-  return JSON.parse(result?.rows ?? "[]") as BilledMonthRow[];
+       WHERE NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id))`;
+}
+
+/**
+ * The month-by-month answer (GET …/contribution-months) built whole by PostgreSQL as one JSON
+ * text, so a 20-year history costs the service one string instead of thousands of objects.
+ * It is monthlyRecord (contribution-record.ts) and monthPaymentStatus in SQL, month for month:
+ * the months in service of each employment (days counted to the end, the month's last day or
+ * `today`, whichever is first), joined with what each invoice billed for them; the latest
+ * invoice's wage and days, every invoice's shares added up, and the status from the parts
+ * settled, overdue and paid into. test/subscribers/months-agreement.test.ts holds the two to the
+ * same answers on random histories.
+ */
+export async function monthlyContributionsJson(
+  tx: Tx,
+  query: {
+    subscriberId: string;
+    today: string;
+    firstBilledMonth: string | undefined;
+    from: string | undefined;
+    to: string | undefined;
+  },
+): Promise<string> {
+  const today = Prisma.sql`${query.today}::date`;
+  const [result] = await tx.$queryRaw<{ answer: string }[]>`
+    WITH ${billedParts(query.subscriberId)},
+    spans AS (
+      SELECT e.id, e.start_date, e.end_date, e.establishment_id
+        FROM employments e WHERE e.subscriber_id = ${query.subscriberId}),
+    served AS (
+      SELECT s.id AS employment_id, m.month::date AS month,
+             greatest(least((m.month + interval '1 month' - interval '1 day')::date, s.end_date, ${today})
+                      - greatest(s.start_date, m.month::date) + 1, 0) AS days
+        FROM spans s
+        CROSS JOIN LATERAL generate_series(date_trunc('month', s.start_date::timestamp),
+                                           least(date_trunc('month', coalesce(s.end_date, ${today})::timestamp),
+                                                 date_trunc('month', ${today}::timestamp)),
+                                           interval '1 month') AS m(month)),
+    cells AS (
+      SELECT employment_id, month,
+             sum(employee_share) AS employee_share, sum(employer_share) AS employer_share,
+             (array_agg(contributory_wage ORDER BY invoice_month DESC))[1] AS contributory_wage,
+             (array_agg(days_in_service ORDER BY invoice_month DESC))[1] AS days_in_service,
+             bool_and(invoice_settled >= invoice_total) AS all_settled,
+             bool_or(invoice_settled < invoice_total AND ${today} > due_date) AS overdue,
+             bool_or(invoice_settled > 0) AS arrived,
+             json_agg(json_build_object('number', invoice_number, 'dueDate', to_char(due_date, 'YYYY-MM-DD'),
+                                        'paid', invoice_settled >= invoice_total) ORDER BY invoice_month) AS invoices
+        FROM parts GROUP BY employment_id, month),
+    rows AS (
+      SELECT coalesce(c.employment_id, v.employment_id) AS employment_id, coalesce(c.month, v.month) AS month,
+             coalesce(c.days_in_service, v.days, 0) AS days_in_service, c.contributory_wage,
+             coalesce(c.employee_share, 0)::numeric(18, 2) AS employee_share,
+             coalesce(c.employer_share, 0)::numeric(18, 2) AS employer_share,
+             CASE WHEN c.employment_id IS NULL THEN
+                    CASE WHEN coalesce(c.month, v.month) < ${query.firstBilledMonth ?? null}::date
+                         THEN 'BEFORE_RECORDS' ELSE 'NOT_YET_BILLED' END
+                  WHEN c.all_settled THEN 'PAID'
+                  WHEN c.overdue THEN 'OVERDUE'
+                  WHEN c.arrived THEN 'PARTIALLY_PAID'
+                  ELSE 'UNPAID' END AS status,
+             coalesce(c.invoices, '[]'::json) AS invoices
+        FROM served v FULL JOIN cells c ON c.employment_id = v.employment_id AND c.month = v.month),
+    shown AS (
+      SELECT * FROM rows
+       WHERE (${query.from ?? null}::date IS NULL OR month >= ${query.from ?? null}::date)
+         AND (${query.to ?? null}::date IS NULL OR month <= ${query.to ?? null}::date))
+    SELECT json_build_object(
+             'asOf', to_char(${today}, 'YYYY-MM-DD'),
+             'employments', (
+               SELECT coalesce(json_agg(json_build_object(
+                        'employmentId', e.id,
+                        'establishment', json_build_object(
+                          'id', est.id, 'registrationNumber', lpad(est.registration_number::text, 9, '0'),
+                          'nameAr', est.name_ar, 'nameEn', est.name_en))
+                        ORDER BY e.start_date DESC, e.id DESC), '[]')
+                 FROM employments e JOIN establishments est ON est.id = e.establishment_id
+                WHERE e.subscriber_id = ${query.subscriberId}
+                  AND e.id IN (SELECT employment_id FROM shown)),
+             'months', (
+               SELECT coalesce(json_agg(json_build_object(
+                        'month', to_char(month, 'YYYY-MM'), 'employmentId', employment_id,
+                        'daysInService', days_in_service, 'contributoryWage', contributory_wage::text,
+                        'employeeShare', employee_share::text, 'employerShare', employer_share::text,
+                        'status', status, 'invoices', invoices)
+                        ORDER BY month DESC, employment_id COLLATE "C"), '[]')
+                 FROM shown))::text AS answer`;
+  if (!result) throw new Error("the month-by-month query returned nothing");
+  return result.answer;
 }
 
 /** The first month Ishtirak billed: months before it were never billed here. */

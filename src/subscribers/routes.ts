@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, type z } from "@hono/zod-openapi";
 import { clearSessionCookie, setSessionCookie } from "../auth/middleware.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
 import type { ErrorCode } from "../shared/errors.js";
@@ -8,6 +8,7 @@ import {
   createRouter,
   errorResponses,
   jsonContent,
+  preparedJson,
   sessionSecurity,
 } from "../shared/http.js";
 import type { CaptchaStore } from "./captcha.js";
@@ -364,11 +365,11 @@ export function subscriberRoutes(deps: {
     .openapi(wages, async (c) => c.json(await inquiries.wages(actor(c), c.req.valid("param").subscriberId), 200))
     .openapi(months, async (c) => {
       const query = c.req.valid("query");
-      const result = await inquiries.months(actor(c), c.req.valid("param").subscriberId, {
+      const answer = await inquiries.months(actor(c), c.req.valid("param").subscriberId, {
         from: query.from ? ContributionMonth.parse(query.from) : undefined,
         to: query.to ? ContributionMonth.parse(query.to) : undefined,
       });
-      return c.json(result, 200);
+      return preparedJson<z.infer<typeof MonthsResponse>>(c, answer);
     })
     .openapi(publicInquiry, async (c) =>
       c.json(await inquiries.publicInquiry(c.req.valid("json"), clientAddress(c, deps.trustProxy)), 200),
