@@ -16,6 +16,7 @@ describe("loadConfig", () => {
         stripe: { mode: "local", port: 3001, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET },
         publicBaseUrl: "http://localhost:3000",
         webhookWorkers: 1,
+        applyOnReceipt: true,
         sweepCron: "* * * * *",
         reconciliationCron: "0 4 * * *",
       },
@@ -24,6 +25,11 @@ describe("loadConfig", () => {
       certificates: { signingKey: { file: "data/certificate-signing-key.pem" } },
       notifications: { cron: "* * * * *", overdueCron: "0 9 * * *" },
     });
+  });
+
+  it("applies Stripe events on receipt unless told to leave them to the sweep", () => {
+    expect(loadConfig({ WEBHOOK_APPLY_ON_RECEIPT: "false" }).payments.applyOnReceipt).toBe(false);
+    expect(() => loadConfig({ WEBHOOK_APPLY_ON_RECEIPT: "no" })).toThrow(/WEBHOOK_APPLY_ON_RECEIPT/);
   });
 
   it("sends SMS through the gateway only with its URL and token, and takes a signing key as PEM", () => {
