@@ -1,26 +1,17 @@
+import type Stripe from "stripe";
 import type { StripeEventStatus } from "../generated/prisma/enums.js";
 import type { PrismaClient, Tx } from "../shared/db/database.js";
+import { storeEventParameters, storeEventStatement, storeOutcome } from "./intake.js";
 
 export type StoredEvent = { id: string; type: string; payload: string; attempts: number };
 
-/**
- * Stores a verified event once. A second delivery of the same id only counts itself; the
- * first one's body is kept.
- */
-export async function storeEvent(
-  db: PrismaClient,
-  event: { id: string; type: string; apiVersion: string | null; livemode: boolean; created: Date; payload: string },
-  receivedAt: Date,
-): Promise<{ stored: "new" | "duplicate"; status: StripeEventStatus }> {
-  const rows = await db.$queryRaw<{ inserted: boolean; status: StripeEventStatus }[]>`
-    INSERT INTO stripe_events (id, type, api_version, livemode, stripe_created_at, payload, received_at, next_attempt_at)
-    VALUES (${event.id}, ${event.type}, ${event.apiVersion}, ${event.livemode}, ${event.created}, ${event.payload},
-            ${receivedAt}, ${receivedAt})
-    ON CONFLICT (id) DO UPDATE SET deliveries = stripe_events.deliveries + 1
-    RETURNING (xmax = 0) AS inserted, status`;
-  const row = rows[0];
-  if (!row) throw new Error(`storing event ${event.id} returned nothing`);
-  return { stored: row.inserted ? "new" : "duplicate", status: row.status };
+/** Stores a verified event once (see storeEventStatement, which the Worker entry runs too). */
+export async function storeEvent(db: PrismaClient, event: Stripe.Event, rawBody: string, receivedAt: Date) {
+  const rows = await db.$queryRawUnsafe<{ inserted: boolean; status: string }[]>(
+    storeEventStatement,
+    ...storeEventParameters(event, rawBody, receivedAt),
+  );
+  return storeOutcome(rows, event.id);
 }
 
 /**

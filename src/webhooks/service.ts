@@ -1,4 +1,4 @@
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import {
   type KeyedOutcome,
   type PaymentRecorder,
@@ -9,8 +9,8 @@ import {
 import type { PaymentIntentSnapshot, StripeConnection, StripeGateway } from "../payments/stripe-gateway.js";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient, Tx } from "../shared/db/database.js";
-import { AppError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
+import { assertStripeEventShape, missingSignature, signatureToleranceSeconds, verificationError } from "./intake.js";
 import {
   eventsPage,
   failEvent,
@@ -32,8 +32,6 @@ const leaseBatchPerWorker = 16;
 const retrievalsInFlightMax = 16;
 /** Events read per page by replay. */
 const replayPageSize = 500;
-/** Stripe's default: a signature older than this is refused as a replay. */
-export const signatureToleranceSeconds = 300;
 
 /** What a drain did: events applied (of them, in batch transactions) and events given back to retry. */
 type Totals = { processed: number; failed: number; batched: number };
@@ -61,7 +59,7 @@ export function createWebhookService(deps: {
   const { db, clock, logger, stripe, gateway, recorder } = deps;
 
   function verify(rawBody: string, signature: string | undefined): Stripe.Event {
-    if (!signature) throw new AppError("WEBHOOK_SIGNATURE_INVALID", "the Stripe-Signature header is missing");
+    if (!signature) throw missingSignature();
     try {
       return stripe.client.webhooks.constructEvent(
         rawBody,
@@ -73,30 +71,7 @@ export function createWebhookService(deps: {
         clock.now().getTime(),
       );
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
-        throw new AppError("WEBHOOK_SIGNATURE_INVALID", `signature refused: ${error.message}`);
-      }
-      throw new AppError("WEBHOOK_PAYLOAD_INVALID", "the signed body is not a JSON Stripe event");
-    }
-  }
-
-  function assertEventShape(event: Stripe.Event): void {
-    const candidate = event as unknown as Record<string, unknown>;
-    const data = candidate.data as Record<string, unknown> | undefined;
-    if (
-      typeof candidate.id !== "string" ||
-      !/^evt_\w+$/.test(candidate.id) ||
-      candidate.object !== "event" ||
-      typeof candidate.type !== "string" ||
-      typeof candidate.created !== "number" ||
-      !data ||
-      typeof data.object !== "object" ||
-      data.object === null
-    ) {
-      throw new AppError(
-        "WEBHOOK_PAYLOAD_INVALID",
-        "the signed body is not a Stripe event (id, type, created, data.object)",
-      );
+      throw verificationError(error);
     }
   }
 
@@ -328,19 +303,8 @@ export function createWebhookService(deps: {
     /** Verifies and stores one delivery, then (unless told not to) wakes the workers without waiting for them. */
     async receive(rawBody: string, signature: string | undefined) {
       const event = verify(rawBody, signature);
-      assertEventShape(event);
-      const stored = await storeEvent(
-        db,
-        {
-          id: event.id,
-          type: event.type,
-          apiVersion: event.api_version ?? null,
-          livemode: event.livemode,
-          created: new Date(event.created * 1000),
-          payload: rawBody,
-        },
-        clock.now(),
-      );
+      assertStripeEventShape(event);
+      const stored = await storeEvent(db, event, rawBody, clock.now());
       if (stored.stored === "new" && deps.applyOnReceipt !== false) {
         drain().catch((error: unknown) => logger.error({ err: error }, "stripe event processing stopped"));
       }

@@ -3,7 +3,8 @@ import pg from "pg";
 import { type Database, openPgliteDatabase, openPostgresDatabase } from "../../src/shared/db/database.js";
 import { applyPendingMigrations, type MigrationProject } from "../../src/shared/db/migrations.js";
 
-export type TestDatabase = Database & { drop(): Promise<void> };
+/** `schema`: on PostgreSQL, the schema this file's tables live in (for a client of its own). */
+export type TestDatabase = Database & { schema: string | undefined; drop(): Promise<void> };
 
 export function testDatabaseKind(): "postgresql" | "pglite" {
   return process.env.DATABASE_URL ? "postgresql" : "pglite";
@@ -20,8 +21,9 @@ export async function createTestDatabase(
   const url = process.env.DATABASE_URL;
   let database: Database;
   let dropSchema = async () => {};
+  let schema: string | undefined;
   if (url) {
-    const schema = `test_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+    schema = `test_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
     await withAdminClient(url, (client) => client.query(`CREATE SCHEMA "${schema}"`));
     database = await openPostgresDatabase({ url, poolMax: 4, schema });
     dropSchema = async () => {
@@ -32,6 +34,7 @@ export async function createTestDatabase(
   }
   if (options.migrate !== false) await applyPendingMigrations(database, options.project);
   return Object.assign(database, {
+    schema,
     async drop() {
       await database.close();
       await dropSchema();
