@@ -61,13 +61,8 @@ function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0;
 }
 
-async function ingest(
-  label: string,
-  baseUrl: string,
-  database: Database,
-  deliveries: readonly SignedDelivery[],
-  distinct: number,
-): Promise<void> {
+/** POSTs every delivery over `connections` connections; the answers' latencies, sorted. */
+async function postAll(baseUrl: string, deliveries: readonly SignedDelivery[]): Promise<number[]> {
   const latencies: number[] = [];
   let next = 0;
   const client = async () => {
@@ -83,18 +78,33 @@ async function ingest(
       if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
     }
   };
+  await Promise.all(Array.from({ length: connections }, client));
+  return latencies.sort((a, b) => a - b);
+}
+
+async function untilNonePending(database: Database): Promise<void> {
+  for (;;) {
+    const [row] = await database.prisma.$queryRaw<{ pending: bigint }[]>`
+      SELECT count(*) AS pending FROM stripe_events WHERE status = 'PENDING'`;
+    if (Number(row?.pending ?? 0) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function ingest(
+  label: string,
+  baseUrl: string,
+  database: Database,
+  deliveries: readonly SignedDelivery[],
+  distinct: number,
+): Promise<void> {
+  let latencies: number[] = [];
   const run = await timed(async () => {
-    await Promise.all(Array.from({ length: connections }, client));
-    for (;;) {
-      const [row] = await database.prisma.$queryRaw<{ pending: bigint }[]>`
-        SELECT count(*) AS pending FROM stripe_events WHERE status = 'PENDING'`;
-      if (Number(row?.pending ?? 0) === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    latencies = await postAll(baseUrl, deliveries);
+    await untilNonePending(database);
   });
   const [failed] = await database.prisma.$queryRaw<{ failed: bigint }[]>`
     SELECT count(*) AS failed FROM stripe_events WHERE last_error IS NOT NULL`;
-  latencies.sort((a, b) => a - b);
   const seconds = run.milliseconds / 1000;
   printFigure(
     "webhook ingestion",
@@ -106,6 +116,54 @@ async function ingest(
     `${label}: answer latency`,
     `p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms; ${failed?.failed ?? 0} retried`,
   );
+}
+
+/**
+ * Taking deliveries and applying them measured apart, as separate web and worker processes
+ * would run them: one service only stores (WEBHOOK_APPLY_ON_RECEIPT=false, its sweep idle);
+ * once it has answered every POST it stops, and a second one applies what is stored (its
+ * sweep every second), timed from when it is ready.
+ */
+async function benchmarkApart(url: string, database: Database, events: number): Promise<void> {
+  const stand = await startLocalStripe({ port: 0, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET });
+  const environment = serviceEnvironment(url, stand.url);
+  try {
+    const deliveries = payments(stand, 0, events);
+    const intake = await startService(
+      { ...environment, WEBHOOK_APPLY_ON_RECEIPT: "false", STRIPE_EVENT_SWEEP_CRON: "0 0 1 1 *" },
+      { entry: "build" },
+    );
+    let latencies: number[] = [];
+    const posting = await timed(async () => {
+      latencies = await postAll(intake.url, deliveries);
+    }).finally(() => intake.stop());
+    printFigure(
+      "webhook ingestion",
+      `PostgreSQL, stored only: ${events} POSTs`,
+      `${Math.round(events / (posting.milliseconds / 1000))} POSTs/s; p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms`,
+    );
+    const applier = await startService({ ...environment, STRIPE_EVENT_SWEEP_CRON: "* * * * * *" }, { entry: "build" });
+    const applying = await timed(() => untilNonePending(database)).finally(() => applier.stop());
+    printFigure(
+      "webhook ingestion",
+      `PostgreSQL, applied by a second process: ${events} events`,
+      `${Math.round(events / (applying.milliseconds / 1000))} events/s (sweep every second; a sweep drains all)`,
+    );
+  } finally {
+    await stand.close();
+  }
+}
+
+function serviceEnvironment(databaseUrl: string, standUrl: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_MAX: "20",
+    WEBHOOK_WORKERS: "8",
+    LOG_LEVEL: "warn",
+    STRIPE_SECRET_KEY: "sk_test_bench",
+    STRIPE_WEBHOOK_SECRET: LOCAL_STRIPE_WEBHOOK_SECRET,
+    STRIPE_API_URL: standUrl.replace("localhost", "127.0.0.1"),
+  };
 }
 
 function withDuplicatesShuffled(deliveries: readonly SignedDelivery[], share: number): SignedDelivery[] {
@@ -150,20 +208,10 @@ export async function benchmarkWebhooks(options: { postgres: boolean }): Promise
     const database = await openPostgresDatabase({ url: scratch.url, poolMax: 2 });
     const stand = await startLocalStripe({ port: 0, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET });
     try {
-      const service = await startService(
-        {
-          DATABASE_URL: scratch.url,
-          DATABASE_POOL_MAX: "20",
-          WEBHOOK_WORKERS: "8",
-          LOG_LEVEL: "warn",
-          STRIPE_SECRET_KEY: "sk_test_bench",
-          STRIPE_WEBHOOK_SECRET: LOCAL_STRIPE_WEBHOOK_SECRET,
-          STRIPE_API_URL: stand.url.replace("localhost", "127.0.0.1"),
-        },
-        { entry: "build" },
-      );
+      const service = await startService(serviceEnvironment(scratch.url, stand.url), { entry: "build" });
       await seed(database);
       await benchmarkOn("PostgreSQL", database, stand, { baseUrl: service.url, close: () => service.stop() }, 4_000);
+      await benchmarkApart(scratch.url, database, 4_000);
     } finally {
       await database.close();
       await scratch.drop();
