@@ -64,7 +64,8 @@ export async function findSubscriberSession(
   tokenHash: string,
   now: Date,
 ): Promise<{ sessionId: string; accountId: string; subscriberId: string } | undefined> {
-  const [row] = await tx.$queryRaw<{ sessionId: string; accountId: string; subscriberId: string }[]>`
+  // The marker (preparedStatementMarker) keeps this statement prepared on each connection.
+  const [row] = await tx.$queryRaw<{ sessionId: string; accountId: string; subscriberId: string }[]>`/* prepared */
     SELECT s.id AS "sessionId", a.id AS "accountId", a.subscriber_id AS "subscriberId"
       FROM sessions s
       JOIN subscriber_accounts a ON a.id = s.principal_id
@@ -270,7 +271,8 @@ export async function monthlyContributionsJson(
   },
 ): Promise<string> {
   const today = Prisma.sql`${query.today}::date`;
-  const [result] = await tx.$queryRaw<{ answer: string }[]>`
+  // The marker (preparedStatementMarker) keeps this statement prepared on each connection.
+  const [result] = await tx.$queryRaw<{ answer: string }[]>`/* prepared */
     WITH ${billedParts(query.subscriberId)},
     spans AS (
       SELECT e.id, e.start_date, e.end_date, e.establishment_id

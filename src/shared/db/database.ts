@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type {
@@ -82,6 +83,21 @@ export function describePostgresUrl(url: string): string {
   }
 }
 
+/** Put first in a hot raw statement's text: see preparedStatementName. */
+export const preparedStatementMarker = "/* prepared */";
+
+/**
+ * A statement whose text starts with `preparedStatementMarker` is prepared once per pooled
+ * connection, under a name derived from its text, so PostgreSQL parses and plans it once rather
+ * than on every call (the month-by-month view's statement: 3.8 → 2.5 ms). Other statements get
+ * no name and are not kept: a name per distinct text (createMany's row counts, DDL) would
+ * accumulate on every connection without bound.
+ */
+function preparedStatementName(query: { sql: string }): string | undefined {
+  if (!query.sql.startsWith(preparedStatementMarker)) return undefined;
+  return `ishtirak_${createHash("sha256").update(query.sql).digest("hex").slice(0, 24)}`;
+}
+
 export async function openPostgresDatabase(options: PostgresOptions): Promise<Database> {
   const description = describePostgresUrl(options.url) + (options.schema ? ` schema ${options.schema}` : "");
   const connection: pg.PoolConfig = {
@@ -101,7 +117,13 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
     await pool.end().catch(() => {});
     throw new DatabaseUnreachableError(description, error instanceof Error ? error.message : String(error));
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, adapterOptions) });
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg(pool, {
+      ...adapterOptions,
+      // The adapter's type asks for a name every time; pg runs a query without one unnamed, as before.
+      statementNameGenerator: preparedStatementName as (query: { sql: string }) => string,
+    }),
+  });
   return {
     kind: "postgresql",
     description,
