@@ -210,8 +210,9 @@ export type BilledMonthRow = {
 
 /**
  * Every (employment, month, invoice) a subscriber was billed in, with the invoice's settlement,
- * voided invoices left out. The rows come back as one JSON text: for 20 years of history that is
- * one value for the driver to hand over instead of thousands, and the amounts stay exact strings.
+ * voided invoices left out: what monthlyRecord takes as `billed`. The endpoint's answer is built
+ * by monthlyContributionsJson from the same rows (billedParts); the agreement test builds the
+ * specified answer from these. One JSON text, so the amounts stay exact strings.
  */
 export async function listBilledMonths(tx: Tx, subscriberId: string): Promise<BilledMonthRow[]> {
   const [result] = await tx.$queryRaw<{ rows: string }[]>`

@@ -81,14 +81,22 @@ export function createWebhookService(deps: {
     return outcome;
   }
 
-  /** Applies one event; throws when it must be tried again later. */
-  async function apply(event: Stripe.Event, within: WithinTransaction): Promise<RecordOutcome> {
+  /**
+   * Applies one event; throws when it must be tried again later. `readBefore`: PaymentIntents
+   * this round already read from Stripe (a batch leaves some events to this path), not read twice.
+   */
+  async function apply(
+    event: Stripe.Event,
+    within: WithinTransaction,
+    readBefore: ReadonlyMap<string, PaymentIntentSnapshot>,
+  ): Promise<RecordOutcome> {
     const action = toStripeAction(event);
     switch (action.kind) {
       case "payment-succeeded": {
         const known = await recorder.paymentOfIntent(action.paymentIntentId);
         if (known) return settle({ status: "PROCESSED", outcome: `payment ${known.id} recorded before` }, within);
-        const intent = await gateway.retrievePaymentIntent(action.paymentIntentId);
+        const intent =
+          readBefore.get(action.paymentIntentId) ?? (await gateway.retrievePaymentIntent(action.paymentIntentId));
         if (!intent) throw new Error(`Stripe does not know payment intent ${action.paymentIntentId}`);
         return recorder.recordPayment(intent, within);
       }
@@ -127,15 +135,17 @@ export function createWebhookService(deps: {
     if (outcome.status !== "PROCESSED") throw new Error(`its payment could not be recorded: ${outcome.outcome}`);
   }
 
-  async function processStored(stored: {
-    id: string;
-    payload: string;
-    attempts: number;
-  }): Promise<RecordOutcome | undefined> {
+  async function processStored(
+    stored: { id: string; payload: string; attempts: number },
+    readBefore: ReadonlyMap<string, PaymentIntentSnapshot> = new Map(),
+  ): Promise<RecordOutcome | undefined> {
     try {
       const event = JSON.parse(stored.payload) as Stripe.Event;
-      return await apply(event, (tx, outcome) =>
-        finishEvents(tx, [{ eventId: stored.id, status: outcome.status, outcome: outcome.outcome }], clock.now()),
+      return await apply(
+        event,
+        (tx, outcome) =>
+          finishEvents(tx, [{ eventId: stored.id, status: outcome.status, outcome: outcome.outcome }], clock.now()),
+        readBefore,
       );
     } catch (error) {
       const cause = (error as { detail?: unknown }).detail;
@@ -174,9 +184,13 @@ export function createWebhookService(deps: {
    * and the events with nothing to do are applied and marked in one transaction of a fixed
    * number of statements, their PaymentIntents read from Stripe beforehand in parallel. Returns
    * the events left for one-by-one processing: refunds, disputes, payouts, failures, a second
-   * payment of the same establishment, anything unusual, and the whole batch if it fails.
+   * payment of the same establishment, anything unusual, and the whole batch if it fails; and
+   * the PaymentIntents it read, for those not to be read again.
    */
-  async function applyBatch(leased: readonly StoredEvent[], totals: Totals): Promise<StoredEvent[]> {
+  async function applyBatch(
+    leased: readonly StoredEvent[],
+    totals: Totals,
+  ): Promise<{ rest: StoredEvent[]; intents: ReadonlyMap<string, PaymentIntentSnapshot> }> {
     const rest: StoredEvent[] = [];
     const candidates: { stored: StoredEvent; action: StripeAction }[] = [];
     for (const stored of leased) {
@@ -225,7 +239,7 @@ export function createWebhookService(deps: {
         rest.push(stored);
       }
     }
-    if (inBatch.length === 0) return rest;
+    if (inBatch.length === 0) return { rest, intents };
 
     const markAll = async (tx: Tx, outcomes: readonly KeyedOutcome[]) =>
       finishEvents(
@@ -242,13 +256,13 @@ export function createWebhookService(deps: {
       else await db.$transaction((tx) => markAll(tx, []));
       totals.processed += inBatch.length;
       totals.batched += inBatch.length;
-      return rest;
+      return { rest, intents };
     } catch (error) {
       logger.warn(
         { events: inBatch.length, err: error instanceof Error ? error.message : String(error) },
         "stripe event batch not applied; applying its events one by one",
       );
-      return [...inBatch, ...rest];
+      return { rest: [...inBatch, ...rest], intents };
     }
   }
 
@@ -265,10 +279,10 @@ export function createWebhookService(deps: {
         limit: deps.workers * leaseBatchPerWorker,
       });
       if (leased.length === 0) return totals;
-      const queue = await applyBatch(leased, totals);
+      const { rest: queue, intents } = await applyBatch(leased, totals);
       const worker = async () => {
         for (let next = queue.shift(); next; next = queue.shift()) {
-          const outcome = await processStored(next);
+          const outcome = await processStored(next, intents);
           if (outcome) totals.processed += 1;
           else totals.failed += 1;
         }
