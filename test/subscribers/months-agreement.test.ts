@@ -48,6 +48,7 @@ type PartSpec = {
   employer: number;
   wage: number;
   days: number;
+  twoLines: boolean;
 };
 type InvoiceSpec = { dueLagDays: number; settledShare: number; voided: boolean };
 type EmploymentSpec = { startDay: number; lengthDays: number | null; parts: PartSpec[] };
@@ -59,6 +60,9 @@ const partSpec = fc.record({
   employer: fc.integer({ min: 1, max: 300_000 }),
   wage: fc.integer({ min: 150_000, max: 4_500_000 }),
   days: fc.integer({ min: 1, max: 31 }),
+  // Billing writes one line per invoice, employment and month, but nothing in the schema says
+  // so: sometimes the part comes as two lines, the later one carrying the wage and days.
+  twoLines: fc.integer({ min: 0, max: 4 }).map((draw) => draw === 0),
 });
 const employmentSpec = fc.record({
   startDay: fc.integer({ min: 0, max: 1_000 }),
@@ -172,22 +176,47 @@ async function insertHistory(
           createdAt: now,
         },
       });
+      // A two-line part: one line for a third of the amounts at another wage and day count, one
+      // for the rest; lines are numbered evens first, so a part's two lines are seldom adjacent
+      // and the one with the higher number (whose wage and days count) is either.
+      const lines = parts.flatMap((part) =>
+        part.twoLines
+          ? [
+              {
+                part,
+                employee: Math.floor(part.employee / 3),
+                employer: Math.floor(part.employer / 3),
+                wage: part.wage + 1_000,
+                days: 31 - part.days + 1,
+              },
+              {
+                part,
+                employee: part.employee - Math.floor(part.employee / 3),
+                employer: part.employer - Math.floor(part.employer / 3),
+                wage: part.wage,
+                days: part.days,
+              },
+            ]
+          : [{ part, employee: part.employee, employer: part.employer, wage: part.wage, days: part.days }],
+      );
+      const numbered = [...lines.filter((_, index) => index % 2 === 0), ...lines.filter((_, index) => index % 2 === 1)];
+      const lineNumbers = new Map(numbered.map((line, index) => [line, index + 1]));
       await database.prisma.invoiceLine.createMany({
-        data: parts.map((part, index) => ({
+        data: lines.map((line) => ({
           invoiceId,
-          lineNumber: index + 1,
-          kind: part.monthOffset === invoiceMonthOffset ? ("CONTRIBUTION" as const) : ("ADJUSTMENT" as const),
-          contributionMonth: firstRunMonth.plusMonths(part.monthOffset).firstDay().toDateColumn(),
+          lineNumber: lineNumbers.get(line) ?? 0,
+          kind: line.part.monthOffset === invoiceMonthOffset ? ("CONTRIBUTION" as const) : ("ADJUSTMENT" as const),
+          contributionMonth: firstRunMonth.plusMonths(line.part.monthOffset).firstDay().toDateColumn(),
           employmentId,
           subscriberId,
           identifierNumber: `1${String(sequence).padStart(9, "0")}`,
           subscriberName: `Subscriber ${sequence}`,
           population: "SAUDI_LEGACY" as const,
-          daysInService: part.days,
-          contributoryWage: Money.fromHalalas(BigInt(part.wage)).toString(),
-          chargeableWage: Money.fromHalalas(BigInt(part.wage)).toString(),
-          annuitiesEmployer: Money.fromHalalas(BigInt(part.employer)).toString(),
-          annuitiesEmployee: Money.fromHalalas(BigInt(part.employee)).toString(),
+          daysInService: line.days,
+          contributoryWage: Money.fromHalalas(BigInt(line.wage)).toString(),
+          chargeableWage: Money.fromHalalas(BigInt(line.wage)).toString(),
+          annuitiesEmployer: Money.fromHalalas(BigInt(line.employer)).toString(),
+          annuitiesEmployee: Money.fromHalalas(BigInt(line.employee)).toString(),
           sanedEmployer: "0",
           sanedEmployee: "0",
           hazardsEmployer: "0",
