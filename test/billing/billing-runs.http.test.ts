@@ -100,6 +100,37 @@ describe("a billing run", () => {
     expect((await invoicesOf(context, idle)).invoices).toEqual([]);
   });
 
+  it("refuses in the database a line whose invoice does not exist, even alongside good lines", async () => {
+    const prisma = context.database.prisma;
+    const linesBefore = await prisma.invoiceLine.count();
+    expect(linesBefore).toBeGreaterThan(0);
+    // One statement: a line for an issued invoice (a new line number) and one for no invoice.
+    const copyLines = (invoiceIdOf: string) => `
+      INSERT INTO invoice_lines
+      SELECT ${invoiceIdOf}, line_number + 1000, kind, contribution_month, employment_id, subscriber_id,
+             identifier_number, subscriber_name, population, days_in_service, contributory_wage,
+             chargeable_wage, annuities_employer, annuities_employee, saned_employer, saned_employee,
+             hazards_employer
+        FROM (SELECT * FROM invoice_lines ORDER BY invoice_id, line_number LIMIT 2) l`;
+    await expect(
+      prisma.$executeRawUnsafe(
+        copyLines(
+          "CASE WHEN line_number = (SELECT min(line_number) FROM invoice_lines) THEN invoice_id ELSE 'inv_none' END",
+        ),
+      ),
+    ).rejects.toThrow(/invoice inv_none, which does not exist/);
+    expect(await prisma.invoiceLine.count()).toBe(linesBefore);
+    // The check passes lines of invoices that exist (inserted in a transaction rolled back, as
+    // invoices and their lines can never be deleted).
+    await expect(
+      prisma.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe(copyLines("invoice_id"));
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    expect(await prisma.invoiceLine.count()).toBe(linesBefore);
+  });
+
   it("posts one journal entry per invoice: the receivable against contributions by branch and share", async () => {
     const balance = async (account: string, establishmentId?: string) => {
       const query = establishmentId ? `?establishmentId=${establishmentId}` : "";
