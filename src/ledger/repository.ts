@@ -95,11 +95,9 @@ export type StoredJournalEntry = Omit<JournalEntryDraft, "lines" | "reversesEntr
 };
 
 export async function findJournalEntry(tx: Tx, id: string): Promise<StoredJournalEntry | undefined> {
-  const entry = await tx.journalEntry.findUnique({
-    where: { id },
-    include: { lines: { orderBy: { lineNumber: "asc" } }, reversedBy: { select: { id: true } } },
-  });
+  const entry = await tx.journalEntry.findUnique({ where: { id }, include: { reversedBy: { select: { id: true } } } });
   if (!entry) return undefined;
+  const lines = await tx.journalLine.findMany({ where: { entryId: id }, orderBy: { lineNumber: "asc" } });
   return {
     id: entry.id,
     idempotencyKey: entry.idempotencyKey,
@@ -111,7 +109,7 @@ export async function findJournalEntry(tx: Tx, id: string): Promise<StoredJourna
     recordedAt: entry.recordedAt,
     reversesEntryId: entry.reversesEntryId,
     reversedByEntryId: entry.reversedBy?.id ?? null,
-    lines: entry.lines.map((line) => ({
+    lines: lines.map((line) => ({
       lineNumber: line.lineNumber,
       accountCode: line.accountCode as LedgerAccountCode,
       establishmentId: line.establishmentId,

@@ -224,4 +224,26 @@ describe("the database enforces the ledger's rules", () => {
       ),
     ).toContain("establishment dimension");
   });
+
+  it("refuses lines for an entry or an account that does not exist, and keeps the accounts lines name", async () => {
+    const linesBefore = await database.prisma.journalLine.count();
+    // Balanced lines of an entry nobody wrote: the check, not a foreign key, stops them.
+    expect(
+      await rawSqlFails(
+        `${lineColumns} VALUES ${line("je_none", 1, "BANK", "10.00")}, ${line("je_none", 2, "PROCESSOR_CASH", "-10.00")}`,
+      ),
+    ).toMatch(/journal entry je_none line [12]: no such entry/);
+    expect(
+      await rawSqlFails(
+        entryWithLines("je_raw6", line("je_raw6", 1, "BANK", "10.00"), line("je_raw6", 2, "NO_SUCH_ACCOUNT", "-10.00")),
+      ),
+    ).toContain("no account NO_SUCH_ACCOUNT");
+    expect(await database.prisma.journalLine.count()).toBe(linesBefore);
+    expect(await database.prisma.journalEntry.count({ where: { id: "je_raw6" } })).toBe(0);
+    expect(await rawSqlFails("DELETE FROM ledger_accounts WHERE code = 'BANK'")).toContain("never deleted or renamed");
+    expect(await rawSqlFails("UPDATE ledger_accounts SET code = 'BANK2' WHERE code = 'BANK'")).toContain(
+      "never deleted or renamed",
+    );
+    expect(await rawSqlFails("TRUNCATE ledger_accounts CASCADE")).toContain("never deleted or renamed");
+  });
 });
