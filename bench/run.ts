@@ -1,6 +1,7 @@
 import { benchmarkBilling } from "./billing.bench.js";
 import { benchmarkEmployees } from "./employees.bench.js";
 import { benchmarkLedger } from "./ledger.bench.js";
+import { benchmarkMachine } from "./machine.bench.js";
 import { benchmarkStartup } from "./startup.bench.js";
 import { benchmarkSubscribers } from "./subscribers.bench.js";
 import { benchmarkServerUrl, isServerReachable } from "./support.js";
@@ -25,6 +26,8 @@ async function runBenchmarks(argv: string[]): Promise<void> {
   const only = onlyIndex >= 0 ? argv[onlyIndex + 1] : undefined;
   const postgres = await isServerReachable(benchmarkServerUrl());
   if (!postgres) console.log(`PostgreSQL at ${benchmarkServerUrl()} is not reachable: PGlite figures only`);
+  // Always first, whatever --only says: the yardstick the other figures are read against.
+  await benchmarkMachine({ postgres });
   for (const [name, run] of Object.entries(benchmarks)) {
     if (only && only !== name) continue;
     await run({ postgres, argv });
