@@ -32,15 +32,19 @@ export async function seed(database: Database, population: number): Promise<void
             date '1980-01-01', date '2006-01-01', 'SAUDI_LEGACY', now()
        FROM generate_series(0, ${population - 1}) g`,
     // Everyone has a current employment; the history subscribers also one that started 20 years ago.
+    // Each was registered when it started: registered "now", a million of them would be rescanned
+    // by the service's minute job for employment notices (it looks two days back), a load no
+    // steady-state minute has.
     `INSERT INTO employments (id, subscriber_id, establishment_id, occupation, start_date, registered_at, registered_by)
      SELECT 'emp_s' || lpad(g::text, 9, '0'), 'sub_s' || lpad(g::text, 9, '0'),
             'est_s' || lpad((${historyEstablishments} + g % ${historyEstablishments * 3})::text, 8, '0'),
-            'Worker', date '2026-11-01', now(), 'bench'
+            'Worker', date '2026-11-01', date '2026-11-01', 'bench'
        FROM generate_series(${historySubscribers}, ${population - 1}) g`,
     `INSERT INTO employments (id, subscriber_id, establishment_id, occupation, start_date, registered_at, registered_by)
      SELECT 'emp_h' || lpad(g::text, 9, '0'), 'sub_s' || lpad(g::text, 9, '0'),
             'est_s' || lpad((g % ${historyEstablishments})::text, 8, '0'), 'Worker',
-            date '2026-10-01' - interval '${historyMonths - 1} months', now(), 'bench'
+            date '2026-10-01' - interval '${historyMonths - 1} months',
+            date '2026-10-01' - interval '${historyMonths - 1} months', 'bench'
        FROM generate_series(0, ${historySubscribers - 1}) g`,
     `INSERT INTO billing_runs (id, month, status, requested_by, created_at, completed_at, updated_at)
      SELECT 'run_s' || m, date '2026-10-01' - make_interval(months => m), 'COMPLETED', 'bench', now(), now(), now()
