@@ -36,7 +36,7 @@ import type { PortalContext } from "./portal/context.js";
 import { isPortalPath, pageNotFound, portalRoutes } from "./portal/routes.js";
 import { BusinessDate } from "./shared/business-date.js";
 import type { Clock } from "./shared/clock.js";
-import type { OpenSnapshot, PrismaClient } from "./shared/db/database.js";
+import type { OpenSnapshot, PrismaClient, ReadText } from "./shared/db/database.js";
 import {
   answerMethodNotAllowed,
   answerRouteNotFound,
@@ -63,6 +63,8 @@ export type AppDeps = {
   expectedMigrations: readonly string[];
   /** PostgreSQL's consistent bulk-read snapshots (COPY exports); absent on PGlite. */
   openSnapshot?: OpenSnapshot | undefined;
+  /** PostgreSQL's large text answers straight from the driver (the month view); absent on PGlite. */
+  readText?: ReadText | undefined;
   /** Stripe, or the local stand-in, and the webhook signing secret. */
   stripe: StripeConnection;
   /** Signs certificates (loaded by main.ts from configuration or the data folder). */
@@ -178,7 +180,7 @@ export function createApp(deps: AppDeps) {
     codes: createOneTimeCodes({ clock: deps.clock, messaging }),
     messaging,
   });
-  const inquiries = createSubscriberInquiries({ db: deps.db, clock: deps.clock });
+  const inquiries = createSubscriberInquiries({ db: deps.db, clock: deps.clock, readText: deps.readText });
   app.use("/v1/subscribers/*", requireSubscriber(accounts));
   app.route("/", subscriberRoutes({ accounts, inquiries, captchas, trustProxy: deps.config.trustProxy }));
   const certificates = createCertificateService({

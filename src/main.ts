@@ -77,6 +77,7 @@ async function startService(): Promise<void> {
     logger,
     expectedMigrations,
     openSnapshot: database.openSnapshot,
+    readText: database.readText,
     stripe,
     certificateSigner: loadCertificateSigner(config.certificates.signingKey),
   });

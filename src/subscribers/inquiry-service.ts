@@ -2,7 +2,7 @@ import type { SubscriberActor } from "../auth/actor.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
-import type { PrismaClient } from "../shared/db/database.js";
+import { type PrismaClient, type ReadText, readTextThroughPrisma } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { Money } from "../shared/money.js";
 import { countHit } from "../shared/throttle.js";
@@ -68,8 +68,10 @@ function establishmentOf(employment: EmploymentRecord) {
  * signed-in read takes the subject from the session: `subject` is "me" or the caller's own
  * subscriber id, and any other id answers 404 as if it did not exist.
  */
-export function createSubscriberInquiries(deps: { db: PrismaClient; clock: Clock }) {
+export function createSubscriberInquiries(deps: { db: PrismaClient; clock: Clock; readText?: ReadText | undefined }) {
   const { db, clock } = deps;
+  // The month view's large JSON text: straight from the driver where the database offers it.
+  const readText = deps.readText ?? readTextThroughPrisma(db);
   const today = () => BusinessDate.fromInstant(clock.now());
 
   async function periods(subscriberId: string) {
@@ -146,7 +148,7 @@ export function createSubscriberInquiries(deps: { db: PrismaClient; clock: Clock
     if (range.from && range.to?.isBefore(range.from))
       throw new AppError("DATE_RANGE_REVERSED", "`to` is before `from`");
     const first = await firstBilled();
-    return monthlyContributionsJson(db, {
+    return monthlyContributionsJson(readText, {
       subscriberId,
       today: today().toString(),
       firstBilledMonth: first ? ContributionMonth.fromDateColumn(first).firstDay().toString() : undefined,

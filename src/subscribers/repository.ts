@@ -1,6 +1,6 @@
 import { Prisma } from "../generated/prisma/client.js";
 import type { Nationality, PersonIdentifierKind, Population } from "../generated/prisma/enums.js";
-import type { Tx } from "../shared/db/database.js";
+import type { ReadText, Tx } from "../shared/db/database.js";
 
 export type InsuredPerson = {
   id: string;
@@ -268,7 +268,7 @@ function billedParts(subscriberId: string): Prisma.Sql {
  * either escaped by to_json, a number, a date or one of the status words.
  */
 export async function monthlyContributionsJson(
-  tx: Tx,
+  readText: ReadText,
   query: {
     subscriberId: string;
     today: string;
@@ -279,7 +279,7 @@ export async function monthlyContributionsJson(
 ): Promise<string> {
   const today = Prisma.sql`${query.today}::date`;
   // The marker (preparedStatementMarker) keeps this statement prepared on each connection.
-  const [result] = await tx.$queryRaw<{ answer: string }[]>`/* prepared */
+  const answer = await readText(Prisma.sql`/* prepared */
     WITH lines AS (
       SELECT l.employment_id, l.contribution_month AS month, l.invoice_id, l.line_number,
              i.contribution_month AS invoice_month, i.number AS invoice_number, i.due_date, i.total,
@@ -362,9 +362,9 @@ export async function monthlyContributionsJson(
                                  || '","employerShare":"' || employer_share::text
                                  || '","status":"' || status || '","invoices":' || invoices || '}',
                                ',' ORDER BY month DESC, employment_id COLLATE "C")
-               FROM shown), '') || ']}' AS answer`;
-  if (!result) throw new Error("the month-by-month query returned nothing");
-  return result.answer;
+               FROM shown), '') || ']}' AS answer`);
+  if (answer === undefined) throw new Error("the month-by-month query returned nothing");
+  return answer;
 }
 
 /** The first month Ishtirak billed: months before it were never billed here. */

@@ -71,6 +71,7 @@ export async function buildTestApp(
     logger: createLogger({ level: config.logLevel }),
     expectedMigrations: await migrationNames(),
     openSnapshot: database.openSnapshot,
+    readText: database.readText,
     stripe: stripe.connection,
     certificateSigner: testCertificateSigner,
     captchaGenerator: knownTextCaptcha,

@@ -32,8 +32,27 @@ export type Database = {
   readonly pglite?: PGlite;
   /** PostgreSQL only: a read-only, repeatable-read snapshot on a connection of its own. */
   readonly openSnapshot?: OpenSnapshot;
+  /** PostgreSQL only: large text answers straight from the driver (see ReadText). */
+  readonly readText?: ReadText;
   close(): Promise<void>;
 };
+
+/**
+ * Runs a statement whose answer is one text value (a JSON document SQL built) and returns it, or
+ * undefined when the statement returns no row. On PostgreSQL it goes straight to the pool
+ * Prisma's adapter uses, skipping Prisma's raw-result mapping: ~0.7 ms for the 58 KB of a
+ * subscriber's 20-year month view. The statement's values are handed to `pg` as they are, so
+ * pass strings and nulls (cast in the SQL), not dates or decimals. `readTextThroughPrisma` is the
+ * same through Prisma, for PGlite.
+ */
+export type ReadText = (statement: Prisma.Sql) => Promise<string | undefined>;
+
+export function readTextThroughPrisma(tx: Tx): ReadText {
+  return async (statement) => {
+    const [row] = await tx.$queryRaw<Record<string, string | null>[]>(statement);
+    return (row ? Object.values(row)[0] : undefined) ?? undefined;
+  };
+}
 
 /**
  * One consistent view of the database for bulk reads: small queries and `COPY … TO STDOUT`
@@ -129,6 +148,16 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
     description,
     prisma,
     openSnapshot: () => openPostgresSnapshot(pool),
+    async readText(statement) {
+      const name = preparedStatementName({ sql: statement.text });
+      const result = await pool.query<[string | null]>({
+        ...(name === undefined ? {} : { name }),
+        text: statement.text,
+        values: statement.values,
+        rowMode: "array",
+      });
+      return result.rows[0]?.[0] ?? undefined;
+    },
     migrationAdapter: postgresMigrationAdapter(connection, adapterOptions),
     close: closeOnce(async () => {
       await prisma.$disconnect();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Prisma } from "../../../src/generated/prisma/client.js";
 import { openPostgresDatabase, preparedStatementMarker } from "../../../src/shared/db/database.js";
 import { testDatabaseKind } from "../../support/test-database.js";
 
@@ -22,6 +23,24 @@ describe.runIf(testDatabaseKind() === "postgresql")("prepared statements on Post
       expect(statements).toHaveLength(1);
       expect(statements[0]?.name).toMatch(/^ishtirak_[0-9a-f]{24}$/);
       expect(statements[0]?.statement.startsWith(preparedStatementMarker)).toBe(true);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it("reads a marked statement's text straight from the pool under the same name Prisma would use", async () => {
+    const database = await openPostgresDatabase({ url: process.env.DATABASE_URL as string, poolMax: 1 });
+    try {
+      const readText = database.readText;
+      if (!readText) throw new Error("PostgreSQL offers readText");
+      const statement = (value: string) => Prisma.sql`/* prepared */ SELECT ${value}::text || '!' AS answer`;
+      expect(await readText(statement("one"))).toBe("one!");
+      expect(await readText(statement("two"))).toBe("two!");
+      expect(await readText(Prisma.sql`SELECT NULL::text WHERE false`)).toBeUndefined();
+      // Through Prisma the same text finds the statement already prepared on the connection.
+      expect(await database.prisma.$queryRaw(statement("three"))).toEqual([{ answer: "three!" }]);
+      const statements = await database.prisma.$queryRaw<{ name: string }[]>`SELECT name FROM pg_prepared_statements`;
+      expect(statements).toHaveLength(1);
     } finally {
       await database.close();
     }
