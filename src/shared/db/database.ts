@@ -40,7 +40,7 @@ export type Database = {
 /**
  * Runs a statement whose answer is one text value (a JSON document SQL built) and returns it, or
  * undefined when the statement returns no row. On PostgreSQL it goes straight to the pool
- * Prisma's adapter uses, skipping Prisma's raw-result mapping: ~0.7 ms for the 58 KB of a
+ * Prisma's adapter uses, skipping Prisma's raw-result mapping: 0.3–0.6 ms for the 58 KB of a
  * subscriber's 20-year month view. The statement's values are handed to `pg` as they are, so
  * pass strings and nulls (cast in the SQL), not dates or decimals. `readTextThroughPrisma` is the
  * same through Prisma, for PGlite.
