@@ -252,7 +252,9 @@ async function stageOwedAmounts(tx: Tx, pairs: Prisma.Sql): Promise<void> {
                   THEN div(2 * contributory * cap * day_count + sum(contributory * days) OVER subscriber_month,
                            2 * sum(contributory * days) OVER subscriber_month)
                   ELSE contributory END AS chargeable
-        FROM worked WINDOW subscriber_month AS (PARTITION BY subscriber_id, month)
+        -- Byte order ("C"): the partitions' order means nothing, and comparing by the database's
+        -- locale (strcoll, no abbreviated keys) made this sort of a chunk several times slower.
+        FROM worked WINDOW subscriber_month AS (PARTITION BY subscriber_id COLLATE "C", month)
     )
     SELECT employment_id, month, days, contributory, chargeable, ${Prisma.join(amountsOwed)} FROM charged`;
   await tx.$executeRawUnsafe("ANALYZE billing_owed");
@@ -391,8 +393,12 @@ export async function issueChunkInvoices(
     CREATE TEMP TABLE billing_lines ON COMMIT DROP AS
     WITH ${computedLines()}
     SELECT ids.invoice_id, ids.entry_id, computed_lines.*,
-           row_number() OVER (PARTITION BY computed_lines.establishment_id
-                              ORDER BY kind, month, identifier_number, employment_id)::int AS line_number
+           -- Byte order ("C") for the text keys: identifiers are digits and ids ASCII, so the
+           -- numbering is the one the locale gave, now the same on every locale, and the sort of a
+           -- chunk's lines by strcoll (~0.45 s of 100,000) is a fraction of that.
+           row_number() OVER (PARTITION BY computed_lines.establishment_id COLLATE "C"
+                              ORDER BY kind, month, identifier_number COLLATE "C",
+                                       employment_id COLLATE "C")::int AS line_number
       FROM computed_lines JOIN billing_ids ids ON ids.establishment_id = computed_lines.establishment_id`;
   await tx.$executeRawUnsafe("ANALYZE billing_lines");
 
