@@ -246,15 +246,20 @@ async function stageOwedAmounts(tx: Tx, pairs: Prisma.Sql): Promise<void> {
            WHERE employment_id = e.id AND effective_month <= s.month
            ORDER BY effective_month DESC, recorded_at DESC, id DESC LIMIT 1) w
     ),
-    charged AS (
-      SELECT worked.*,
-             CASE WHEN sum(contributory * days) OVER subscriber_month > cap * day_count
-                  THEN div(2 * contributory * cap * day_count + sum(contributory * days) OVER subscriber_month,
-                           2 * sum(contributory * days) OVER subscriber_month)
-                  ELSE contributory END AS chargeable
+    weighed AS (
+      -- The subscriber's wage-days in the month across employers, summed once (written three
+      -- times in the CASE below, the window sum was computed three times).
+      SELECT worked.*, sum(contributory * days) OVER subscriber_month AS month_wage_days
         -- Byte order ("C"): the partitions' order means nothing, and comparing by the database's
         -- locale (strcoll, no abbreviated keys) made this sort of a chunk several times slower.
         FROM worked WINDOW subscriber_month AS (PARTITION BY subscriber_id COLLATE "C", month)
+    ),
+    charged AS (
+      SELECT weighed.*,
+             CASE WHEN month_wage_days > cap * day_count
+                  THEN div(2 * contributory * cap * day_count + month_wage_days, 2 * month_wage_days)
+                  ELSE contributory END AS chargeable
+        FROM weighed
     )
     SELECT employment_id, month, days, contributory, chargeable, ${Prisma.join(amountsOwed)} FROM charged`;
   await tx.$executeRawUnsafe("ANALYZE billing_owed");
