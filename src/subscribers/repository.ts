@@ -216,22 +216,7 @@ export type BilledMonthRow = {
  */
 export async function listBilledMonths(tx: Tx, subscriberId: string): Promise<BilledMonthRow[]> {
   const [result] = await tx.$queryRaw<{ rows: string }[]>`
-    WITH ${billedParts(subscriberId)}
-    SELECT coalesce(json_agg(json_build_object(
-             'employmentId', employment_id, 'month', to_char(month, 'YYYY-MM'), 'invoiceId', invoice_id,
-             'invoiceNumber', invoice_number, 'invoiceMonth', to_char(invoice_month, 'YYYY-MM'),
-             'dueDate', to_char(due_date, 'YYYY-MM-DD'), 'invoiceTotal', invoice_total::text,
-             'invoiceSettled', invoice_settled::text, 'employeeShare', employee_share::text,
-             'employerShare', employer_share::text, 'contributoryWage', contributory_wage::text,
-             'daysInService', days_in_service)), '[]')::text AS rows
-      FROM parts`;
-  return JSON.parse(result?.rows ?? "[]") as BilledMonthRow[];
-}
-
-/** The CTEs `billed` and `parts`: one row per (employment, month, invoice not voided) of the subscriber. */
-function billedParts(subscriberId: string): Prisma.Sql {
-  return Prisma.sql`
-    billed AS (
+    WITH billed AS (
       SELECT l.employment_id, l.contribution_month, l.invoice_id,
              sum(l.annuities_employee + l.saned_employee) AS employee_share,
              sum(l.annuities_employer + l.saned_employer + l.hazards_employer) AS employer_share,
@@ -248,7 +233,16 @@ function billedParts(subscriberId: string): Prisma.Sql {
         JOIN invoices i ON i.id = b.invoice_id
         CROSS JOIN LATERAL (SELECT coalesce(sum(amount), 0) AS settled
                               FROM invoice_settlements WHERE invoice_id = i.id) s
-       WHERE NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id))`;
+       WHERE NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id))
+    SELECT coalesce(json_agg(json_build_object(
+             'employmentId', employment_id, 'month', to_char(month, 'YYYY-MM'), 'invoiceId', invoice_id,
+             'invoiceNumber', invoice_number, 'invoiceMonth', to_char(invoice_month, 'YYYY-MM'),
+             'dueDate', to_char(due_date, 'YYYY-MM-DD'), 'invoiceTotal', invoice_total::text,
+             'invoiceSettled', invoice_settled::text, 'employeeShare', employee_share::text,
+             'employerShare', employer_share::text, 'contributoryWage', contributory_wage::text,
+             'daysInService', days_in_service)), '[]')::text AS rows
+      FROM parts`;
+  return JSON.parse(result?.rows ?? "[]") as BilledMonthRow[];
 }
 
 /**
@@ -314,8 +308,7 @@ export async function monthlyContributionsJson(
              whole_month AS (invoice_order ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)),
     cells AS (SELECT * FROM summed WHERE position = 1),
     spans AS (
-      SELECT e.id, e.start_date, e.end_date, e.establishment_id
-        FROM employments e WHERE e.subscriber_id = ${query.subscriberId}),
+      SELECT e.id, e.start_date, e.end_date FROM employments e WHERE e.subscriber_id = ${query.subscriberId}),
     served AS (
       SELECT s.id AS employment_id, m.month::date AS month,
              greatest(least((m.month + interval '1 month' - interval '1 day')::date, s.end_date, ${today})
