@@ -73,6 +73,7 @@ export async function serveInProcess(
     : await startLocalStripe({ port: 0, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET });
   const app = createApp({
     db: database.prisma,
+    readText: database.readText,
     clock: systemClock,
     config,
     logger: createLogger({ level: "warn" }),

@@ -63,8 +63,8 @@ export type AppDeps = {
   expectedMigrations: readonly string[];
   /** PostgreSQL's consistent bulk-read snapshots (COPY exports); absent on PGlite. */
   openSnapshot?: OpenSnapshot | undefined;
-  /** PostgreSQL's large text answers straight from the driver (the month view); absent on PGlite. */
-  readText?: ReadText | undefined;
+  /** Large text answers the database builds (the month view): Database.readText. */
+  readText: ReadText;
   /** Stripe, or the local stand-in, and the webhook signing secret. */
   stripe: StripeConnection;
   /** Signs certificates (loaded by main.ts from configuration or the data folder). */

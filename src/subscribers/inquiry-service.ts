@@ -2,7 +2,7 @@ import type { SubscriberActor } from "../auth/actor.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
-import { type PrismaClient, type ReadText, readTextThroughPrisma } from "../shared/db/database.js";
+import type { PrismaClient, ReadText } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { Money } from "../shared/money.js";
 import { countHit } from "../shared/throttle.js";
@@ -68,10 +68,8 @@ function establishmentOf(employment: EmploymentRecord) {
  * signed-in read takes the subject from the session: `subject` is "me" or the caller's own
  * subscriber id, and any other id answers 404 as if it did not exist.
  */
-export function createSubscriberInquiries(deps: { db: PrismaClient; clock: Clock; readText?: ReadText | undefined }) {
-  const { db, clock } = deps;
-  // The month view's large JSON text: straight from the driver where the database offers it.
-  const readText = deps.readText ?? readTextThroughPrisma(db);
+export function createSubscriberInquiries(deps: { db: PrismaClient; clock: Clock; readText: ReadText }) {
+  const { db, clock, readText } = deps;
   const today = () => BusinessDate.fromInstant(clock.now());
 
   async function periods(subscriberId: string) {

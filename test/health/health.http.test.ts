@@ -44,6 +44,7 @@ describe("readiness failures", () => {
   const appOver = (database: TestDatabase, expectedMigrations: string[]) =>
     createApp({
       db: database.prisma,
+      readText: database.readText,
       clock: new FixedClock(TEST_NOW),
       config: context.config,
       logger: createLogger({ level: "silent" }),

@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BusinessDate } from "../../src/shared/business-date.js";
 import { ContributionMonth } from "../../src/shared/contribution-month.js";
-import { readTextThroughPrisma } from "../../src/shared/db/database.js";
 import { newId } from "../../src/shared/ids.js";
 import { Money } from "../../src/shared/money.js";
 import { monthlyRecord } from "../../src/subscribers/contribution-record.js";
@@ -336,7 +335,7 @@ describe("the month-by-month SQL agrees with monthlyRecord", () => {
           const to = range ? firstRunMonth.plusMonths(range[0] + range[1]) : undefined;
           const answer = MonthsResponse.parse(
             JSON.parse(
-              await monthlyContributionsJson(database.readText ?? readTextThroughPrisma(database.prisma), {
+              await monthlyContributionsJson(database.readText, {
                 subscriberId,
                 today: today.toString(),
                 firstBilledMonth: firstBilledMonth?.firstDay().toString(),

@@ -32,8 +32,8 @@ export type Database = {
   readonly pglite?: PGlite;
   /** PostgreSQL only: a read-only, repeatable-read snapshot on a connection of its own. */
   readonly openSnapshot?: OpenSnapshot;
-  /** PostgreSQL only: large text answers straight from the driver (see ReadText). */
-  readonly readText?: ReadText;
+  /** Large text answers, straight from the driver on PostgreSQL (see ReadText). */
+  readonly readText: ReadText;
   close(): Promise<void>;
 };
 
@@ -42,12 +42,12 @@ export type Database = {
  * undefined when the statement returns no row. On PostgreSQL it goes straight to the pool
  * Prisma's adapter uses, skipping Prisma's raw-result mapping: 0.3–0.6 ms for the 58 KB of a
  * subscriber's 20-year month view. The statement's values are handed to `pg` as they are, so
- * pass strings and nulls (cast in the SQL), not dates or decimals. `readTextThroughPrisma` is the
- * same through Prisma, for PGlite.
+ * pass strings and nulls (cast in the SQL), not dates or decimals. PGlite, in process, runs it
+ * through Prisma.
  */
 export type ReadText = (statement: Prisma.Sql) => Promise<string | undefined>;
 
-export function readTextThroughPrisma(tx: Tx): ReadText {
+function readTextThroughPrisma(tx: Tx): ReadText {
   return async (statement) => {
     const [row] = await tx.$queryRaw<Record<string, string | null>[]>(statement);
     return (row ? Object.values(row)[0] : undefined) ?? undefined;
@@ -178,6 +178,7 @@ export async function openPgliteDatabase(options: PgliteOptions = {}): Promise<D
       options.dataDirectory === undefined ? "PGlite (in memory)" : `PGlite (embedded) in ${options.dataDirectory}`,
     prisma,
     migrationAdapter: pgliteMigrationAdapter(client),
+    readText: readTextThroughPrisma(prisma),
     pglite: client,
     close: closeOnce(async () => {
       await prisma.$disconnect();
