@@ -1,7 +1,10 @@
+import { request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import { createRoute, z } from "@hono/zod-openapi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorResponses } from "../../src/shared/http.js";
-import { buildTestApp, expectError, requestJson, type TestContext } from "../support/test-app.js";
+import { buildTestApp, expectError, requestJson, type TestContext, type TestResponse } from "../support/test-app.js";
 
 /**
  * The error shape is shared machinery: these tests mount two probe routes on the real app
@@ -105,6 +108,65 @@ describe("one error shape for every failure", () => {
     expect(response.status).toBe(500);
     expect(text).not.toMatch(/hunter2|internal\.ts|secret|at \//);
     expectError({ status: response.status, headers: response.headers, body: JSON.parse(text) }, 500, "INTERNAL");
+  });
+});
+
+/** POSTs JSON over a real socket: with Content-Length, or chunked in pieces with none. */
+function postOverSocket(port: number, body: string, framing: "declared" | "chunked"): Promise<TestResponse> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/test-probe",
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(framing === "declared"
+            ? { "content-length": String(Buffer.byteLength(body)) }
+            : { "transfer-encoding": "chunked" }),
+        },
+      },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (piece: string) => {
+          text += piece;
+        });
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: new Headers(response.headers as Record<string, string>),
+            body: JSON.parse(text),
+          }),
+        );
+      },
+    );
+    request.on("error", reject);
+    if (framing === "chunked") for (let at = 0; at < body.length; at += 500) request.write(body.slice(at, at + 500));
+    else request.write(body);
+    request.end();
+  });
+}
+
+describe("the body limit over a real socket (Content-Length judged from the header, chunked bodies counted)", () => {
+  const body = (nameLength: number) =>
+    JSON.stringify({ name: "x".repeat(nameLength), amount: "1.00", lines: [{ quantity: 1 }] });
+
+  it("takes bodies within the limit and refuses larger ones, however they are framed", async () => {
+    const server = serve({ fetch: context.app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((resolve) => server.once("listening", resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      for (const framing of ["declared", "chunked"] as const) {
+        const within = await postOverSocket(port, body(1900), framing);
+        expect(within.status, framing).toBe(201);
+        expect((within.body as { name: string }).name).toHaveLength(1900);
+        expectError(await postOverSocket(port, body(2100), framing), 413, "PAYLOAD_TOO_LARGE");
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
