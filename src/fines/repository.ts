@@ -1,5 +1,6 @@
 import type { BusinessDate } from "../shared/business-date.js";
 import type { Tx } from "../shared/db/database.js";
+import type { Money } from "../shared/money.js";
 
 export type FineCandidate = {
   id: string;
@@ -76,4 +77,40 @@ export async function listFines(
     orderBy: [{ periodStart: direction }, { id: direction }],
     take: 500,
   });
+}
+
+export type NewLateFine = {
+  id: string;
+  invoiceId: string;
+  establishmentId: string;
+  periodNumber: number;
+  periodStart: BusinessDate;
+  periodEnd: BusinessDate;
+  unpaidBase: Money;
+  amount: Money;
+  assessedOn: BusinessDate;
+  journalEntryId: string | null;
+  createdAt: Date;
+};
+
+/**
+ * A batch's fines in one statement: Prisma's createMany spends ~0.3 ms of CPU per row, which
+ * a day with hundreds of thousands of overdue invoices would feel.
+ */
+export async function insertLateFines(tx: Tx, fines: readonly NewLateFine[]): Promise<void> {
+  if (fines.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO late_fines (id, invoice_id, establishment_id, period_number, period_start, period_end, unpaid_base,
+                            amount, assessed_on, journal_entry_id, created_at)
+    SELECT * FROM unnest(${fines.map((fine) => fine.id)}::text[],
+                         ${fines.map((fine) => fine.invoiceId)}::text[],
+                         ${fines.map((fine) => fine.establishmentId)}::text[],
+                         ${fines.map((fine) => fine.periodNumber)}::integer[],
+                         ${fines.map((fine) => fine.periodStart.toString())}::date[],
+                         ${fines.map((fine) => fine.periodEnd.toString())}::date[],
+                         ${fines.map((fine) => fine.unpaidBase.toString())}::numeric[],
+                         ${fines.map((fine) => fine.amount.toString())}::numeric[],
+                         ${fines.map((fine) => fine.assessedOn.toString())}::date[],
+                         ${fines.map((fine) => fine.journalEntryId)}::text[],
+                         ${fines.map((fine) => fine.createdAt.toISOString())}::timestamptz[])`;
 }

@@ -11,6 +11,7 @@ import { periodsToAssess } from "./late-fine.js";
 import {
   assessedFinesOf,
   findFine,
+  insertLateFines,
   listFines,
   lockFineAssessment,
   overdueInvoices,
@@ -82,22 +83,23 @@ export function createFineService(deps: { db: PrismaClient; clock: Clock }) {
             const posted = await postJournalEntries(tx, drafts);
             const entryByKey = new Map(drafts.map((draft, index) => [draft.idempotencyKey, posted[index]?.entryId]));
             const now = clock.now();
-            await tx.lateFine.createMany({
-              data: fines.map((fine) => ({
+            await insertLateFines(
+              tx,
+              fines.map((fine) => ({
                 id: newId("fine"),
                 invoiceId: fine.invoice.id,
                 establishmentId: fine.invoice.establishmentId,
                 periodNumber: fine.period.number,
-                periodStart: fine.period.start.toDateColumn(),
-                periodEnd: fine.period.end.toDateColumn(),
-                unpaidBase: fine.unpaidBase.toString(),
-                amount: fine.amount.toString(),
-                assessedOn: assessedOn.toDateColumn(),
+                periodStart: fine.period.start,
+                periodEnd: fine.period.end,
+                unpaidBase: fine.unpaidBase,
+                amount: fine.amount,
+                assessedOn,
                 // A period whose rounded share is zero still counts as assessed; it has no entry.
                 journalEntryId: entryByKey.get(`fine:${fine.invoice.id}:${fine.period.number}`) ?? null,
                 createdAt: now,
               })),
-            });
+            );
             return { invoices, fines };
           },
           { timeout: 5 * 60 * 1000, maxWait: 60_000 },

@@ -14,6 +14,7 @@ import {
   findPaymentByIntent,
   findPaymentsByIntents,
   insertAllocations,
+  insertPayments,
   lockEstablishment,
   lockEstablishments,
   lockObligations,
@@ -264,28 +265,26 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
           };
         }),
       );
-      if (fresh.length > 0) {
-        await tx.payment.createMany({
-          data: fresh.map(({ intent, id, receivedOn }, index) => {
-            const charge = intent.charge as NonNullable<PaymentIntentSnapshot["charge"]>;
-            return {
-              id,
-              stripePaymentIntentId: intent.id,
-              stripeChargeId: charge.id,
-              establishmentId: establishmentOf(intent),
-              attemptId: intent.metadata.payment_attempt_id ?? null,
-              invoiceId: intent.metadata.invoice_id ?? null,
-              amount: intent.amount.toString(),
-              fee: charge.fee.toString(),
-              currency: "SAR",
-              receivedAt: charge.created,
-              receivedOn: receivedOn.toDateColumn(),
-              journalEntryId: (entries[index] as PostingResult).entryId,
-              createdAt: clock.now(),
-            };
-          }),
-        });
-      }
+      await insertPayments(
+        tx,
+        fresh.map(({ intent, id, receivedOn }, index) => {
+          const charge = intent.charge as NonNullable<PaymentIntentSnapshot["charge"]>;
+          return {
+            id,
+            stripePaymentIntentId: intent.id,
+            stripeChargeId: charge.id,
+            establishmentId: establishmentOf(intent),
+            attemptId: intent.metadata.payment_attempt_id ?? null,
+            invoiceId: intent.metadata.invoice_id ?? null,
+            amount: intent.amount,
+            fee: charge.fee,
+            receivedAt: charge.created,
+            receivedOn,
+            journalEntryId: (entries[index] as PostingResult).entryId,
+            createdAt: clock.now(),
+          };
+        }),
+      );
       const applied = await rebalanceMany(
         tx,
         fresh.map(({ intent, id, receivedOn }) => ({

@@ -1,4 +1,3 @@
-import type { Prisma } from "../generated/prisma/client.js";
 import type { BusinessDate } from "../shared/business-date.js";
 import type { Tx } from "../shared/db/database.js";
 import { newId } from "../shared/ids.js";
@@ -109,40 +108,109 @@ export type AllocationRecord = {
   now: Date;
 };
 
-/** Allocations with the settlement each makes on each invoice: two statements for any number. */
+/**
+ * Allocations with the settlement each makes on each invoice: two statements for any number.
+ * Raw unnest inserts, as everywhere on this path: Prisma's createMany spent ~0.3 ms of CPU per
+ * row (27–44 ms for 128 rows, against 2.5–2.8 ms for the same rows through unnest).
+ */
 export async function insertAllocations(tx: Tx, allocations: readonly AllocationRecord[]): Promise<void> {
   if (allocations.length === 0) return;
-  const settlements: Prisma.InvoiceSettlementCreateManyInput[] = [];
-  const rows = allocations.map((allocation): Prisma.PaymentAllocationCreateManyInput => {
+  const settlements: {
+    id: string;
+    invoiceId: string;
+    sourceId: string;
+    amount: string;
+    settledOn: string;
+    createdAt: string;
+  }[] = [];
+  const rows = allocations.map((allocation) => {
     const nets = allocation.changes.map((item) => item.contributions.plus(item.fines));
-    const net = Money.sum(nets);
     allocation.changes.forEach((item, index) => {
       const amount = nets[index] as Money;
       if (amount.isZero()) return;
       settlements.push({
         id: newId("alc"),
         invoiceId: item.invoiceId,
-        sourceType: "ALLOCATION",
         sourceId: allocation.id,
         amount: amount.toString(),
-        settledOn: allocation.effectiveOn.toDateColumn(),
-        createdAt: allocation.now,
+        settledOn: allocation.effectiveOn.toString(),
+        createdAt: allocation.now.toISOString(),
       });
     });
     return {
       id: allocation.id,
       establishmentId: allocation.establishmentId,
-      direction: net.isNegative() ? "RELEASE" : "APPLY",
+      direction: Money.sum(nets).isNegative() ? "RELEASE" : "APPLY",
       amount: Money.sum(nets.map((amount) => amount.abs())).toString(),
       cause: allocation.cause,
       causeId: allocation.causeId,
-      effectiveOn: allocation.effectiveOn.toDateColumn(),
+      effectiveOn: allocation.effectiveOn.toString(),
       journalEntryId: allocation.journalEntryId,
-      createdAt: allocation.now,
+      createdAt: allocation.now.toISOString(),
     };
   });
-  await tx.paymentAllocation.createMany({ data: rows });
-  if (settlements.length > 0) await tx.invoiceSettlement.createMany({ data: settlements });
+  await tx.$executeRaw`
+    INSERT INTO payment_allocations (id, establishment_id, direction, amount, cause, cause_id, effective_on,
+                                     journal_entry_id, created_at)
+    SELECT * FROM unnest(${rows.map((row) => row.id)}::text[],
+                         ${rows.map((row) => row.establishmentId)}::text[],
+                         ${rows.map((row) => row.direction)}::text[]::allocation_direction[],
+                         ${rows.map((row) => row.amount)}::numeric[],
+                         ${rows.map((row) => row.cause)}::text[],
+                         ${rows.map((row) => row.causeId)}::text[],
+                         ${rows.map((row) => row.effectiveOn)}::date[],
+                         ${rows.map((row) => row.journalEntryId)}::text[],
+                         ${rows.map((row) => row.createdAt)}::timestamptz[])`;
+  if (settlements.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO invoice_settlements (id, invoice_id, source_type, source_id, amount, settled_on, created_at)
+    SELECT id, invoice_id, 'ALLOCATION', source_id, amount, settled_on, created_at
+      FROM unnest(${settlements.map((row) => row.id)}::text[],
+                  ${settlements.map((row) => row.invoiceId)}::text[],
+                  ${settlements.map((row) => row.sourceId)}::text[],
+                  ${settlements.map((row) => row.amount)}::numeric[],
+                  ${settlements.map((row) => row.settledOn)}::date[],
+                  ${settlements.map((row) => row.createdAt)}::timestamptz[])
+           AS s(id, invoice_id, source_id, amount, settled_on, created_at)`;
+}
+
+export type NewPayment = {
+  id: string;
+  stripePaymentIntentId: string;
+  stripeChargeId: string;
+  establishmentId: string;
+  attemptId: string | null;
+  invoiceId: string | null;
+  amount: Money;
+  fee: Money;
+  receivedAt: Date;
+  receivedOn: BusinessDate;
+  journalEntryId: string;
+  createdAt: Date;
+};
+
+/** Payments in SAR, in one statement for any number (see insertAllocations for why not createMany). */
+export async function insertPayments(tx: Tx, payments: readonly NewPayment[]): Promise<void> {
+  if (payments.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO payments (id, stripe_payment_intent_id, stripe_charge_id, establishment_id, attempt_id, invoice_id,
+                          amount, fee, currency, received_at, received_on, journal_entry_id, created_at)
+    SELECT id, stripe_payment_intent_id, stripe_charge_id, establishment_id, attempt_id, invoice_id,
+           amount, fee, 'SAR', received_at, received_on, journal_entry_id, created_at
+      FROM unnest(${payments.map((row) => row.id)}::text[],
+                  ${payments.map((row) => row.stripePaymentIntentId)}::text[],
+                  ${payments.map((row) => row.stripeChargeId)}::text[],
+                  ${payments.map((row) => row.establishmentId)}::text[],
+                  ${payments.map((row) => row.attemptId)}::text[],
+                  ${payments.map((row) => row.invoiceId)}::text[],
+                  ${payments.map((row) => row.amount.toString())}::numeric[],
+                  ${payments.map((row) => row.fee.toString())}::numeric[],
+                  ${payments.map((row) => row.receivedAt.toISOString())}::timestamptz[],
+                  ${payments.map((row) => row.receivedOn.toString())}::date[],
+                  ${payments.map((row) => row.journalEntryId)}::text[],
+                  ${payments.map((row) => row.createdAt.toISOString())}::timestamptz[])
+           AS p(id, stripe_payment_intent_id, stripe_charge_id, establishment_id, attempt_id, invoice_id, amount,
+                fee, received_at, received_on, journal_entry_id, created_at)`;
 }
 
 export type PaymentRow = {
