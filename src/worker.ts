@@ -5,10 +5,11 @@ import { AppError, errorBody } from "./shared/errors.js";
 import {
   assertStripeEventShape,
   missingSignature,
+  type StoreOutcome,
   signatureToleranceSeconds,
-  storeEventParameters,
-  storeEventStatement,
-  storeOutcome,
+  storeEventsParameters,
+  storeEventsStatement,
+  storeOutcomes,
   verificationError,
 } from "./webhooks/intake.js";
 
@@ -51,11 +52,12 @@ app.post("/webhooks/stripe", async (c) => {
   const client = new pg.Client({ connectionString: c.env.DATABASE_URL });
   await client.connect();
   try {
-    const result = await client.query<{ inserted: boolean; status: string }>(
-      storeEventStatement,
-      storeEventParameters(event, rawBody, new Date()),
+    const delivery = { event, rawBody, receivedAt: new Date() };
+    const result = await client.query<{ id: string; inserted: boolean; status: string }>(
+      storeEventsStatement,
+      storeEventsParameters([delivery]),
     );
-    const { stored } = storeOutcome(result.rows, event.id);
+    const [{ stored }] = storeOutcomes(result.rows, [delivery]) as [StoreOutcome];
     return c.json({ received: true as const, eventId: event.id, type: event.type, stored }, 200);
   } finally {
     await client.end();

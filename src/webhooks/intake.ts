@@ -42,32 +42,64 @@ export function assertStripeEventShape(event: Stripe.Event): void {
   }
 }
 
-/**
- * Stores a verified event once, its body byte for byte. A second delivery of the same id only
- * counts itself; the first one's body is kept. Positional parameters: see storeEventParameters.
- */
-export const storeEventStatement = `
-  INSERT INTO stripe_events (id, type, api_version, livemode, stripe_created_at, payload, received_at, next_attempt_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-  ON CONFLICT (id) DO UPDATE SET deliveries = stripe_events.deliveries + 1
-  RETURNING (xmax = 0) AS inserted, status::text AS status`;
+export type Delivery = { event: Stripe.Event; rawBody: string; receivedAt: Date };
 
-export function storeEventParameters(event: Stripe.Event, rawBody: string, receivedAt: Date): unknown[] {
+/**
+ * Stores verified deliveries (the Worker entry: one; the Node service: a burst, see
+ * createGroupCommit) in one statement: each event's row once, its first delivery's body kept
+ * byte for byte, its deliveries counted. Rows go in id order, so two of these running at once
+ * lock shared ids in the same order. Parameters: storeEventsParameters; answers: storeOutcomes.
+ */
+export const storeEventsStatement = `
+  INSERT INTO stripe_events (id, type, api_version, livemode, stripe_created_at, payload, received_at,
+                             next_attempt_at, deliveries)
+  SELECT id, type, api_version, livemode, stripe_created_at, payload, received_at, received_at, deliveries
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::timestamptz[], $6::text[],
+                $7::timestamptz[], $8::integer[])
+         AS d(id, type, api_version, livemode, stripe_created_at, payload, received_at, deliveries)
+   ORDER BY id COLLATE "C"
+  ON CONFLICT (id) DO UPDATE SET deliveries = stripe_events.deliveries + excluded.deliveries
+  RETURNING id, (xmax = 0) AS inserted, status::text AS status`;
+
+/** One row per event (its first delivery, and how many came), as columns for storeEventsStatement. */
+export function storeEventsParameters(deliveries: readonly Delivery[]): unknown[] {
+  const firsts = new Map<string, { delivery: Delivery; count: number }>();
+  for (const delivery of deliveries) {
+    const seen = firsts.get(delivery.event.id);
+    if (seen) seen.count += 1;
+    else firsts.set(delivery.event.id, { delivery, count: 1 });
+  }
+  const rows = [...firsts.values()];
+  const column = (pick: (row: { delivery: Delivery; count: number }) => string | null) => rows.map(pick);
   return [
-    event.id,
-    event.type,
-    event.api_version ?? null,
-    event.livemode,
-    new Date(event.created * 1000),
-    rawBody,
-    receivedAt,
+    column(({ delivery }) => delivery.event.id),
+    column(({ delivery }) => delivery.event.type),
+    column(({ delivery }) => delivery.event.api_version ?? null),
+    column(({ delivery }) => String(delivery.event.livemode)),
+    column(({ delivery }) => new Date(delivery.event.created * 1000).toISOString()),
+    column(({ delivery }) => delivery.rawBody),
+    column(({ delivery }) => delivery.receivedAt.toISOString()),
+    column(({ count }) => String(count)),
   ];
 }
 
 export type StoreOutcome = { stored: "new" | "duplicate"; status: string };
 
-export function storeOutcome(rows: readonly { inserted: boolean; status: string }[], eventId: string): StoreOutcome {
-  const row = rows[0];
-  if (!row) throw new Error(`storing event ${eventId} returned nothing`);
-  return { stored: row.inserted ? "new" : "duplicate", status: row.status };
+/**
+ * Each delivery's outcome, in order: of several deliveries of one event, the first is "new" if
+ * its row is, the rest duplicates.
+ */
+export function storeOutcomes(
+  rows: readonly { id: string; inserted: boolean; status: string }[],
+  deliveries: readonly Delivery[],
+): StoreOutcome[] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const answered = new Set<string>();
+  return deliveries.map(({ event }) => {
+    const row = byId.get(event.id);
+    if (!row) throw new Error(`storing event ${event.id} returned nothing`);
+    const first = !answered.has(event.id);
+    answered.add(event.id);
+    return { stored: first && row.inserted ? "new" : "duplicate", status: row.status };
+  });
 }

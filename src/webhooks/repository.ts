@@ -1,17 +1,22 @@
-import type Stripe from "stripe";
 import type { StripeEventStatus } from "../generated/prisma/enums.js";
 import type { PrismaClient, Tx } from "../shared/db/database.js";
-import { storeEventParameters, storeEventStatement, storeOutcome } from "./intake.js";
+import {
+  type Delivery,
+  type StoreOutcome,
+  storeEventsParameters,
+  storeEventsStatement,
+  storeOutcomes,
+} from "./intake.js";
 
 export type StoredEvent = { id: string; type: string; payload: string; attempts: number };
 
-/** Stores a verified event once (see storeEventStatement, which the Worker entry runs too). */
-export async function storeEvent(db: PrismaClient, event: Stripe.Event, rawBody: string, receivedAt: Date) {
-  const rows = await db.$queryRawUnsafe<{ inserted: boolean; status: string }[]>(
-    storeEventStatement,
-    ...storeEventParameters(event, rawBody, receivedAt),
+/** Stores verified deliveries in one statement (see storeEventsStatement). */
+export async function storeEvents(db: PrismaClient, deliveries: readonly Delivery[]): Promise<StoreOutcome[]> {
+  const rows = await db.$queryRawUnsafe<{ id: string; inserted: boolean; status: string }[]>(
+    storeEventsStatement,
+    ...storeEventsParameters(deliveries),
   );
-  return storeOutcome(rows, event.id);
+  return storeOutcomes(rows, deliveries);
 }
 
 /**

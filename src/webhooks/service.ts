@@ -9,8 +9,16 @@ import {
 import type { PaymentIntentSnapshot, StripeConnection, StripeGateway } from "../payments/stripe-gateway.js";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient, Tx } from "../shared/db/database.js";
+import { createDrainLoop } from "../shared/drain-loop.js";
+import { createGroupCommit } from "../shared/group-commit.js";
 import type { Logger } from "../shared/logger.js";
-import { assertStripeEventShape, missingSignature, signatureToleranceSeconds, verificationError } from "./intake.js";
+import {
+  assertStripeEventShape,
+  type Delivery,
+  missingSignature,
+  signatureToleranceSeconds,
+  verificationError,
+} from "./intake.js";
 import {
   eventsPage,
   failEvent,
@@ -18,7 +26,7 @@ import {
   leaseDueEvents,
   listEvents,
   type StoredEvent,
-  storeEvent,
+  storeEvents,
 } from "./repository.js";
 import { type StripeAction, toStripeAction } from "./translate.js";
 
@@ -28,13 +36,33 @@ const leaseSeconds = 120;
 const retryDelaySecondsMax = 3_600;
 /** Events leased per worker per round. */
 const leaseBatchPerWorker = 16;
+/**
+ * Lease-and-apply loops a drain runs side by side, so one batch's Stripe reads and statements
+ * overlap another's waits (apart from intake: 982 → 1,445 events/s with two). They lease
+ * different events (SKIP LOCKED) and take establishments' locks in id order, as two service
+ * processes would.
+ */
+const batchLoops = 2;
 /** PaymentIntents read from Stripe at once while a batch is prepared. */
 const retrievalsInFlightMax = 16;
 /** Events read per page by replay. */
 const replayPageSize = 500;
+/**
+ * Deliveries stored by one statement at most, and such statements running at once (see
+ * createGroupCommit). One at a time makes the batches larger: in order 946–1,018 events/s
+ * against 792–951 with two, in alternating runs of the webhook bench.
+ */
+const storeBatchMax = 100;
+const storesInFlightMax = 1;
 
 /** What a drain did: events applied (of them, in batch transactions) and events given back to retry. */
 type Totals = { processed: number; failed: number; batched: number };
+const emptyTotals = (): Totals => ({ processed: 0, failed: 0, batched: 0 });
+const addTotals = (sum: Totals, round: Totals): Totals => ({
+  processed: sum.processed + round.processed,
+  failed: sum.failed + round.failed,
+  batched: sum.batched + round.batched,
+});
 
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(2 ** Math.min(attempts, 12), retryDelaySecondsMax);
@@ -57,6 +85,10 @@ export function createWebhookService(deps: {
   applyOnReceipt?: boolean;
 }) {
   const { db, clock, logger, stripe, gateway, recorder } = deps;
+  const store = createGroupCommit((deliveries: readonly Delivery[]) => storeEvents(db, deliveries), {
+    batchMax: storeBatchMax,
+    inFlightMax: storesInFlightMax,
+  });
 
   function verify(rawBody: string, signature: string | undefined): Stripe.Event {
     if (!signature) throw missingSignature();
@@ -161,9 +193,6 @@ export function createWebhookService(deps: {
       return undefined;
     }
   }
-
-  let draining: Promise<Totals> | undefined;
-  let again = false;
 
   /** Reads these PaymentIntents from Stripe, a few at a time; one Stripe cannot give is left out. */
   async function retrieveIntents(ids: readonly string[]): Promise<Map<string, PaymentIntentSnapshot>> {
@@ -271,7 +300,7 @@ export function createWebhookService(deps: {
    * with `workers` in parallel, each in its own.
    */
   async function drainOnce(): Promise<Totals> {
-    const totals: Totals = { processed: 0, failed: 0, batched: 0 };
+    const totals = emptyTotals();
     for (;;) {
       const leased = await leaseDueEvents(db, {
         now: clock.now(),
@@ -292,40 +321,28 @@ export function createWebhookService(deps: {
     }
   }
 
-  function drain(): Promise<Totals> {
-    if (draining) {
-      again = true;
-      return draining.then(() => drain());
-    }
-    draining = (async () => {
-      const totals: Totals = { processed: 0, failed: 0, batched: 0 };
-      do {
-        again = false;
-        const round = await drainOnce();
-        totals.processed += round.processed;
-        totals.failed += round.failed;
-        totals.batched += round.batched;
-      } while (again);
-      return totals;
-    })().finally(() => {
-      draining = undefined;
-    });
-    return draining;
-  }
+  const loop = createDrainLoop<Totals>({
+    round: async () => {
+      const rounds = await Promise.all(Array.from({ length: batchLoops }, () => drainOnce()));
+      return rounds.reduce(addTotals, emptyTotals());
+    },
+    empty: emptyTotals,
+    add: addTotals,
+    onError: (error) => logger.error({ err: error }, "stripe event processing stopped"),
+  });
 
   return {
     /** Verifies and stores one delivery, then (unless told not to) wakes the workers without waiting for them. */
     async receive(rawBody: string, signature: string | undefined) {
       const event = verify(rawBody, signature);
       assertStripeEventShape(event);
-      const stored = await storeEvent(db, event, rawBody, clock.now());
-      if (stored.stored === "new" && deps.applyOnReceipt !== false) {
-        drain().catch((error: unknown) => logger.error({ err: error }, "stripe event processing stopped"));
-      }
+      const stored = await store({ event, rawBody, receivedAt: clock.now() });
+      if (stored.stored === "new" && deps.applyOnReceipt !== false) loop.wake();
       return { eventId: event.id, type: event.type, ...stored };
     },
 
-    drain,
+    /** Applies every due event and resolves when done (a call during a drain waits for a fresh one). */
+    drain: loop.drain,
 
     listEvents: (query: Parameters<typeof listEvents>[1]) => listEvents(db, query),
 
