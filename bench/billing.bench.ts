@@ -23,7 +23,7 @@ const MONTH = ContributionMonth.parse("2026-10");
  * and the 2024 populations, 2% of subscribers with a second employer, a tenth joining in the
  * month and some leaving mid-month, 5% with a wage change.
  */
-async function seedPopulation(database: Database, employments: number) {
+export async function seedPopulation(database: Database, employments: number) {
   const establishments = Math.max(Math.floor(employments / 20), 10);
   const subscribers = employments - Math.floor(employments / 50);
   const skewed = (index: string) =>
