@@ -133,8 +133,9 @@ export async function planRun(
                             ${correctionRows}) AS lines
                      GROUP BY establishment_id) AS per_establishment) AS chunked`;
   await tx.$executeRaw`
-    INSERT INTO billing_run_chunks (run_id, chunk_number)
-    SELECT DISTINCT run_id, chunk_number FROM billing_run_establishments WHERE run_id = ${run.id}`;
+    INSERT INTO billing_run_chunks (run_id, chunk_number, establishment_count)
+    SELECT run_id, chunk_number, count(*) FROM billing_run_establishments WHERE run_id = ${run.id}
+     GROUP BY run_id, chunk_number`;
   // The chunks are read by chunk number next: let the planner know how many rows there are.
   await tx.$executeRawUnsafe("ANALYZE billing_run_establishments");
   const counts = await tx.$queryRaw<{ establishments: number; chunks: number }[]>`
@@ -144,14 +145,18 @@ export async function planRun(
 }
 
 /**
- * Claims the lowest chunk no one has issued or is issuing: the row stays locked until the
- * claiming transaction ends, and other workers skip it. Undefined when none is free.
+ * Claims a chunk no one has issued or is issuing, the one with the most establishments first:
+ * chunks hold about as many lines, and the more invoices and journal entries a chunk writes the
+ * longer it takes (at a million lines, 3.6 s for 51 establishments, 4.7 s for 13,551), so the
+ * longest go first and the workers finish together instead of one issuing the last alone. The
+ * row stays locked until the claiming transaction ends, and other workers skip it. Undefined
+ * when none is free.
  */
 export async function claimNextChunk(tx: Tx, runId: string): Promise<number | undefined> {
   const rows = await tx.$queryRaw<{ chunkNumber: number }[]>`
     SELECT chunk_number AS "chunkNumber" FROM billing_run_chunks
      WHERE run_id = ${runId} AND issued_at IS NULL
-     ORDER BY chunk_number LIMIT 1 FOR UPDATE SKIP LOCKED`;
+     ORDER BY establishment_count DESC, chunk_number LIMIT 1 FOR UPDATE SKIP LOCKED`;
   return rows[0]?.chunkNumber;
 }
 
@@ -210,7 +215,9 @@ async function stageOwedAmounts(tx: Tx, pairs: Prisma.Sql): Promise<void> {
            s.population, (p.month + interval '1 month' - interval '1 day')::date,
            extract(day FROM p.month + interval '1 month' - interval '1 day')::int
       FROM (${pairs}) p JOIN subscribers s ON s.id = p.subscriber_id`;
-  await tx.$executeRawUnsafe("ANALYZE billing_pairs");
+  // Statistics only for the columns a later plan groups, filters or joins on: each column's
+  // costs a sort of the sample, and all of them took a chunk's three ANALYZEs ~0.38 s, against ~0.1 s.
+  await tx.$executeRawUnsafe("ANALYZE billing_pairs (employment_id, subscriber_id, month, kind)");
   // Amounts in integer halalas until the lines are written.
   await tx.$executeRawUnsafe(`
     CREATE TEMP TABLE billing_owed (
@@ -280,7 +287,7 @@ async function stageOwedAmounts(tx: Tx, pairs: Prisma.Sql): Promise<void> {
         FROM weighed
     )
     SELECT employment_id, month, days, contributory, chargeable, ${Prisma.join(amountsOwed)} FROM charged`;
-  await tx.$executeRawUnsafe("ANALYZE billing_owed");
+  await tx.$executeRawUnsafe("ANALYZE billing_owed (employment_id, month)");
 }
 
 /**
@@ -423,7 +430,7 @@ export async function issueChunkInvoices(
                               ORDER BY kind, month, identifier_number COLLATE "C",
                                        employment_id COLLATE "C")::int AS line_number
       FROM computed_lines JOIN billing_ids ids ON ids.establishment_id = computed_lines.establishment_id`;
-  await tx.$executeRawUnsafe("ANALYZE billing_lines");
+  await tx.$executeRawUnsafe("ANALYZE billing_lines (establishment_id, invoice_id)");
 
   return tx.$queryRaw<IssuedInvoice[]>`
     WITH totals AS (
