@@ -460,9 +460,13 @@ export async function issueChunkInvoices(
       INSERT INTO invoice_lines (invoice_id, line_number, kind, contribution_month, employment_id, subscriber_id,
                                  identifier_number, subscriber_name, population, days_in_service, contributory_wage,
                                  chargeable_wage, ${columns})
+      -- In billing_lines' own order, which is already the key's (invoice_id, line_number): the
+      -- table was written in numbering order, establishment by establishment, and the service
+      -- draws the invoice ids in establishment order, time-ordered. Sorting again cost a chunk
+      -- 55–120 ms; were the orders ever to differ, only the index's locality would suffer.
       SELECT invoice_id, line_number, kind, month, employment_id, subscriber_id, identifier_number,
              subscriber_name, population, days_in_service, contributory_wage, chargeable_wage, ${columns}
-        FROM billing_lines ORDER BY invoice_id, line_number
+        FROM billing_lines
     ),
     ${invoiceJournalEntries(input.month, input.issueDate)}
     SELECT id, establishment_id AS "establishmentId", contribution_line_count AS "contributionLineCount",
