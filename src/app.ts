@@ -123,6 +123,7 @@ export function createApp(deps: AppDeps) {
     clock: deps.clock,
     logger: deps.logger,
     chunkLines: deps.config.billing.chunkLines,
+    partitionLines: deps.config.billing.partitionLines,
     workers: deps.config.billing.workers,
   });
   app.route("/", billingRoutes({ billing, auth }));

@@ -34,6 +34,11 @@ const environmentSchema = z.object({
     .default(1024 * 1024),
   /** Invoice lines per billing-run transaction (an establishment is never split). */
   BILLING_CHUNK_LINES: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
+  /**
+   * Lines a billing run computes per staging transaction (at least one partition per worker):
+   * each scans the registrations once, so fewer, larger partitions scan less.
+   */
+  BILLING_PARTITION_LINES: z.coerce.number().int().min(1).max(20_000_000).default(500_000),
   /** Chunks a process issues at once on PostgreSQL, each on its own connection (PGlite: always 1). */
   BILLING_RUN_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
   /** When the month just ended is billed (cron, Asia/Riyadh): 02:00 on the 1st. */
@@ -93,7 +98,7 @@ export type Config = Readonly<{
   bodyLimitBytes: number;
   uploadLimitBytes: number;
   bootstrapAdmin: { email: string; password: string } | undefined;
-  billing: { chunkLines: number; workers: number; runCron: string; lateFineCron: string };
+  billing: { chunkLines: number; partitionLines: number; workers: number; runCron: string; lateFineCron: string };
   payments: {
     stripe:
       | { mode: "stripe"; secretKey: string; webhookSecret: string; apiUrl?: string | undefined }
@@ -148,6 +153,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
         : undefined,
     billing: {
       chunkLines: variables.BILLING_CHUNK_LINES,
+      partitionLines: variables.BILLING_PARTITION_LINES,
       workers: variables.DATABASE_URL === undefined ? 1 : variables.BILLING_RUN_WORKERS,
       runCron: variables.BILLING_RUN_CRON,
       lateFineCron: variables.LATE_FINE_CRON,

@@ -4,7 +4,7 @@ import type { AuthService } from "../auth/service.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
 import { createRouter, errorResponses, jsonContent, sessionSecurity } from "../shared/http.js";
 import { contributionComponents, type RateSet } from "./rates.js";
-import type { BillingRunRow } from "./repository.js";
+import type { BillingRunRow } from "./repository/runs.js";
 import {
   BillingRunBody,
   BillingRunListResponse,
@@ -127,6 +127,17 @@ export function toRateSetResponse(set: RateSet) {
   };
 }
 
+/**
+ * Staging (computing every line) and issuing (writing invoices, lines and journal entries) take
+ * about as long each when measured at a million lines, so each counts for half.
+ */
+function runPercent(run: BillingRunRow): number {
+  if (run.status === "COMPLETED") return 100;
+  const staged = run.partitionCount === 0 ? 0 : run.partitionsStaged / run.partitionCount;
+  const issued = run.chunkCount === 0 ? 0 : run.chunksIssued / run.chunkCount;
+  return Math.floor(50 * staged + 50 * issued);
+}
+
 export function toBillingRunResponse(run: BillingRunRow) {
   return {
     id: run.id,
@@ -138,14 +149,11 @@ export function toBillingRunResponse(run: BillingRunRow) {
     completedAt: run.completedAt?.toISOString() ?? null,
     progress: {
       establishments: run.establishmentCount,
+      partitions: run.partitionCount,
+      partitionsStaged: run.partitionsStaged,
       chunks: run.chunkCount,
       chunksIssued: run.chunksIssued,
-      percent:
-        run.status === "COMPLETED"
-          ? 100
-          : run.chunkCount === 0
-            ? 0
-            : Math.floor((run.chunksIssued * 100) / run.chunkCount),
+      percent: runPercent(run),
     },
     counts: {
       invoices: run.invoicesIssued,

@@ -44,7 +44,10 @@ export const BillingRunResponse = z
   .object({
     id: z.string(),
     month: z.string().openapi({ example: "2026-10" }),
-    status: z.enum(["PLANNING", "ISSUING", "COMPLETED"]),
+    status: z.enum(["PLANNING", "STAGING", "ISSUING", "COMPLETED"]).openapi({
+      description:
+        "PLANNING: listing establishments; STAGING: computing every line, partition by partition; ISSUING: writing invoices chunk by chunk",
+    }),
     requestedBy: z.string(),
     createdAt: z.string(),
     plannedAt: z.string().nullable(),
@@ -54,6 +57,8 @@ export const BillingRunResponse = z
         .number()
         .int()
         .openapi({ description: "Establishments planned (some may have nothing to bill)" }),
+      partitions: z.number().int().openapi({ description: "Staging transactions (subscribers by hashed id)" }),
+      partitionsStaged: z.number().int(),
       chunks: z.number().int(),
       chunksIssued: z.number().int(),
       percent: z.number(),

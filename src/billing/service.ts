@@ -12,25 +12,31 @@ import type { Logger } from "../shared/logger.js";
 import { Money, Rate } from "../shared/money.js";
 import { deleteRateSet, insertRateSet, loadRateSets } from "./rate-repository.js";
 import { contributionComponents, populations, type RateSet } from "./rates.js";
+import { issueChunkInvoices, StagedLinesLost } from "./repository/issuing.js";
 import {
   type BillingRunRow,
   type CorrectionWindow,
   chunkEstablishments,
   claimNextChunk,
+  claimNextPartition,
   earliestRunMonth,
   findRun,
   insertRun,
-  issueChunkInvoices,
   latestRun,
   listRuns,
   lockBillingCalendar,
   planRun,
   recordChunkIssued,
   recordCompleted,
+  recordPartitionStaged,
   recordPlanned,
   recordRunError,
+  recordStagingLost,
+  recordStagingSealed,
   unissuedChunkCount,
-} from "./repository.js";
+  unstagedPartitionCount,
+} from "./repository/runs.js";
+import { stagePartition } from "./repository/staging.js";
 
 /** Corrections reach back at most 24 months (billing-cycle.md §5). */
 export const correctionMonthsMax = 24;
@@ -44,6 +50,17 @@ const correctionLookbackMs = 60 * 60 * 1000;
 
 /** Lines per chunk transaction: large enough to amortise, small enough to keep locks short. */
 export const defaultChunkLines = 100_000;
+
+/** Lines per staging transaction: each scans the registrations once, so not too many of them. */
+export const defaultPartitionLines = 500_000;
+
+/**
+ * How many times one drive stages a run again after its staged lines went missing: once is what
+ * a database crash needs; a loss that keeps coming back is a fault to look at, not to loop on.
+ */
+const restagesMax = 2;
+
+type StepOutcome = "done-one" | "others-busy" | "finished";
 
 const longTransaction = { timeout: 10 * 60 * 1000, maxWait: 60_000 };
 
@@ -74,12 +91,17 @@ export function createBillingService(deps: {
   clock: Clock;
   logger: Logger;
   chunkLines?: number;
-  /** Chunks this process issues at once, each on its own connection (1 on the embedded database). */
+  partitionLines?: number;
+  /** Partitions staged and chunks issued at once, each on its own connection (1 on the embedded database). */
   workers?: number;
 }) {
   const { db, clock, logger } = deps;
-  const chunkLines = deps.chunkLines ?? defaultChunkLines;
   const workers = deps.workers ?? 1;
+  const planSizes = {
+    chunkLines: deps.chunkLines ?? defaultChunkLines,
+    partitionLines: deps.partitionLines ?? defaultPartitionLines,
+    partitionsMin: workers,
+  };
   const today = () => BusinessDate.fromInstant(clock.now());
   /** Drivers running in this process, by run id, so one process never drives a run twice. */
   const drivers = new Map<string, Promise<BillingRunRow>>();
@@ -96,32 +118,61 @@ export function createBillingService(deps: {
   }
 
   /**
+   * One transaction: claim the next unstaged partition and stage its lines, or, when every
+   * partition is staged, seal the staging (each chunk's line count) and move the run to issuing.
+   */
+  async function stageNextPartition(runId: string, corrections: CorrectionWindow | undefined): Promise<StepOutcome> {
+    return db.$transaction(async (tx) => {
+      const run = await findRun(tx, { id: runId });
+      if (!run || run.status === "ISSUING" || run.status === "COMPLETED") return "finished";
+      const partitionNumber = await claimNextPartition(tx, run.id);
+      if (partitionNumber === undefined) {
+        if ((await unstagedPartitionCount(tx, run.id)) > 0) return "others-busy";
+        // Every partition is staged: one worker seals, under the run's row lock.
+        if ((await findRun(tx, { id: run.id }, true))?.status === "STAGING") {
+          await recordStagingSealed(tx, run.id, clock.now());
+        }
+        return "finished";
+      }
+      const staged = await stagePartition(tx, {
+        runId: run.id,
+        month: run.month,
+        corrections,
+        partitionNumber,
+        partitionCount: run.partitionCount,
+      });
+      await recordPartitionStaged(tx, run.id, partitionNumber, staged, clock.now());
+      return "done-one";
+    }, longTransaction);
+  }
+
+  /**
    * One transaction: claim the next free chunk and issue it, or complete the run when every chunk
    * is issued. "others-busy" when the chunks left are being issued by other workers right now.
+   * Throws StagedLinesLost when the chunk's staged lines are missing, or when another driver
+   * found them so and the run is staging again.
    */
-  async function issueNextChunk(
-    runId: string,
-    corrections: CorrectionWindow | undefined,
-  ): Promise<"issued" | "others-busy" | "finished"> {
+  async function issueNextChunk(runId: string): Promise<StepOutcome> {
     return db.$transaction(async (tx) => {
       const run = await findRun(tx, { id: runId });
       if (!run || run.status === "COMPLETED") return "finished";
-      const chunkNumber = await claimNextChunk(tx, run.id);
-      if (chunkNumber === undefined) {
+      if (run.status !== "ISSUING") throw new StagedLinesLost(`run ${run.id} is ${run.status.toLowerCase()} again`);
+      const chunk = await claimNextChunk(tx, run.id);
+      if (chunk === undefined) {
         if ((await unissuedChunkCount(tx, run.id)) > 0) return "others-busy";
         await recordCompleted(tx, run.id, clock.now());
         return "finished";
       }
       const issueDate = today();
-      const establishments = await chunkEstablishments(tx, run.id, chunkNumber);
+      const establishments = await chunkEstablishments(tx, run.id, chunk.chunkNumber);
       const issued = await issueChunkInvoices(tx, {
         runId: run.id,
-        chunkNumber,
+        chunkNumber: chunk.chunkNumber,
         month: run.month,
         issueDate,
         dueDate: invoiceDueDate(run.month, issueDate),
         now: clock.now(),
-        corrections,
+        stagedLines: chunk.stagedLines,
         ids: new Map(establishments.map((id) => [id, { invoiceId: newId("inv"), entryId: newId("je") }])),
       });
       // An overpayment settles the establishment's next invoice as soon as it is issued.
@@ -134,7 +185,7 @@ export function createBillingService(deps: {
       await recordChunkIssued(
         tx,
         run.id,
-        chunkNumber,
+        chunk.chunkNumber,
         {
           invoices: issued.length,
           contributionLines: issued.reduce((sum, invoice) => sum + invoice.contributionLineCount, 0),
@@ -142,8 +193,43 @@ export function createBillingService(deps: {
         },
         clock.now(),
       );
-      return "issued";
+      return "done-one";
     }, longTransaction);
+  }
+
+  /**
+   * Runs `workers` loops of a step until each finds nothing left; one failing stops the others
+   * after their current step, and its error is thrown.
+   */
+  async function inParallel(step: () => Promise<StepOutcome>): Promise<void> {
+    const stop = { requested: false };
+    const loop = async () => {
+      while (!stop.requested) {
+        const outcome = await step();
+        if (outcome === "finished") return;
+        if (outcome === "others-busy") await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    const results = await Promise.allSettled(
+      Array.from({ length: workers }, () =>
+        loop().catch((error: unknown) => {
+          stop.requested = true;
+          throw error;
+        }),
+      ),
+    );
+    const failure = results.find((result) => result.status === "rejected");
+    if (failure) throw failure.reason;
+  }
+
+  /** The staged lines went missing: the run goes back to staging (once, whoever notices first). */
+  async function stageAgain(runId: string, lost: StagedLinesLost) {
+    logger.warn({ billingRun: runId, err: lost.message }, "billing run's staged lines are missing; staging again");
+    await db.$transaction(async (tx) => {
+      if ((await findRun(tx, { id: runId }, true))?.status === "ISSUING") {
+        await recordStagingLost(tx, runId, lost.message, clock.now());
+      }
+    });
   }
 
   async function driveRun(runId: string): Promise<BillingRunRow> {
@@ -154,30 +240,19 @@ export function createBillingService(deps: {
       await db.$transaction(async (tx) => {
         const run = await findRun(tx, { id: runId }, true);
         if (run?.status !== "PLANNING") return;
-        const counts = await planRun(tx, run, corrections, chunkLines);
+        const counts = await planRun(tx, run, corrections, planSizes);
         await recordPlanned(tx, run.id, counts, clock.now());
       }, longTransaction);
-
-      // Each worker claims chunks until none is left; one failing stops the others after their
-      // current chunk, and the error is kept on the run for the next driver to resume from.
-      const stop = { requested: false };
-      const worker = async () => {
-        while (!stop.requested) {
-          const outcome = await issueNextChunk(runId, corrections);
-          if (outcome === "finished") return;
-          if (outcome === "others-busy") await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let restages = 0; ; restages++) {
+        await inParallel(() => stageNextPartition(runId, corrections));
+        try {
+          await inParallel(() => issueNextChunk(runId));
+          break;
+        } catch (error) {
+          if (!(error instanceof StagedLinesLost) || restages >= restagesMax) throw error;
+          await stageAgain(runId, error);
         }
-      };
-      const results = await Promise.allSettled(
-        Array.from({ length: workers }, () =>
-          worker().catch((error: unknown) => {
-            stop.requested = true;
-            throw error;
-          }),
-        ),
-      );
-      const failure = results.find((result) => result.status === "rejected");
-      if (failure) throw failure.reason;
+      }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await recordRunError(db, runId, message.slice(0, 2000), clock.now()).catch(() => undefined);

@@ -48,7 +48,7 @@ tfoot td{font-weight:700}
 .status.UNPAID{background:#fde8e7;color:#8f110c;border-color:#8f110c}
 .status.OVERDUE{background:#8f110c;color:#fff;border-color:#8f110c}
 .status.NOT_YET_BILLED,.status.BEFORE_RECORDS{background:#eef1f4;color:#39414c;border-color:#39414c}
-.status.OPEN,.status.ISSUED,.status.PLANNING,.status.ISSUING{background:#e8f0fb;color:#0b3f7a;border-color:#0b3f7a}
+.status.OPEN,.status.ISSUED,.status.PLANNING,.status.STAGING,.status.ISSUING{background:#e8f0fb;color:#0b3f7a;border-color:#0b3f7a}
 .status.SETTLED,.status.COMPLETED,.status.SUCCEEDED{background:#e4f3ea;color:#0a5a32;border-color:#0a5a32}
 .status.VOID,.status.FAILED,.status.EXPIRED,.status.WAIVED{background:#eef1f4;color:#39414c;border-color:#39414c}
 .grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr))}

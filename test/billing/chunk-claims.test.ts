@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimNextChunk, insertRun, planRun } from "../../src/billing/repository.js";
+import { claimNextChunk, insertRun, planRun } from "../../src/billing/repository/runs.js";
 import { ContributionMonth } from "../../src/shared/contribution-month.js";
 import { hire } from "../support/billing.js";
 import { buildTestApp, registerEstablishment, type TestContext } from "../support/test-app.js";
@@ -34,13 +34,22 @@ describe("claiming a run's chunks", () => {
           now: new Date(),
         });
         // Two lines a chunk: chunk 0 is the first establishment (two lines), chunk 1 the next two
-        // (one line each), chunk 2 the last.
+        // (one line each), chunk 2 the last. Five lines at two a partition: three partitions.
         expect(
-          await planRun(tx, { id: "run_claims", month: ContributionMonth.parse("2026-10") }, undefined, 2),
-        ).toEqual({ establishments: 4, chunks: 3 });
+          await planRun(tx, { id: "run_claims", month: ContributionMonth.parse("2026-10") }, undefined, {
+            chunkLines: 2,
+            partitionLines: 2,
+            partitionsMin: 1,
+          }),
+        ).toEqual({ establishments: 4, chunks: 3, partitions: 3 });
+        const partitions = await tx.$queryRawUnsafe<{ partition_number: number }[]>(
+          "SELECT partition_number FROM billing_run_partitions WHERE run_id = 'run_claims' ORDER BY 1",
+        );
+        expect(partitions.map((row) => row.partition_number)).toEqual([0, 1, 2]);
         for (;;) {
-          const chunk = await claimNextChunk(tx, "run_claims");
-          if (chunk === undefined) break;
+          const claimed = await claimNextChunk(tx, "run_claims");
+          if (claimed === undefined) break;
+          const chunk = claimed.chunkNumber;
           const [row] = await tx.$queryRawUnsafe<{ count: number }[]>(
             `SELECT count(*)::int AS count FROM billing_run_establishments WHERE run_id = 'run_claims' AND chunk_number = ${chunk}`,
           );

@@ -13,14 +13,17 @@ import {
   type TestContext,
 } from "../support/test-app.js";
 
-// One employee per establishment and one line per chunk: every establishment is its own chunk.
+// One employee per establishment and one line per chunk: every establishment is its own chunk;
+// two lines per partition: five lines are staged in three transactions.
 let context: TestContext;
 let admin: string;
 let employers: Awaited<ReturnType<typeof registerEstablishment>>[];
 
 beforeAll(async () => {
   // One worker, so the fault below stops the run at a known chunk; the concurrency test adds more.
-  context = await buildTestApp({ environment: { BILLING_CHUNK_LINES: "1", BILLING_RUN_WORKERS: "1" } });
+  context = await buildTestApp({
+    environment: { BILLING_CHUNK_LINES: "1", BILLING_PARTITION_LINES: "2", BILLING_RUN_WORKERS: "1" },
+  });
   admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
   employers = [];
   for (let index = 0; index < 5; index++) {
@@ -46,6 +49,19 @@ async function until(condition: () => Promise<boolean>) {
   throw new Error("condition not met in time");
 }
 
+/** Makes writing this establishment's invoice fail, as a crash midway would stop the run. */
+async function failInvoicesOf(establishmentId: string) {
+  await prisma().$executeRawUnsafe(`
+    CREATE OR REPLACE FUNCTION test_fail_invoice() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.establishment_id = '${establishmentId}' THEN RAISE EXCEPTION 'simulated crash while issuing'; END IF;
+      RETURN NEW;
+    END $$`);
+  await prisma().$executeRawUnsafe(
+    `CREATE TRIGGER test_fail_invoice BEFORE INSERT ON invoices FOR EACH ROW EXECUTE FUNCTION test_fail_invoice()`,
+  );
+}
+
 /** Every invoice, with the number of journal entries and lines posted for it. */
 async function issuedState() {
   return prisma().$queryRawUnsafe<{ establishment_id: string; month: string; lines: number; entries: number }[]>(`
@@ -59,15 +75,7 @@ describe("a billing run that stops midway", () => {
   it("keeps the chunks it committed, leaves nothing half-written, and resumes to issue each invoice once", async () => {
     const failing = employers[2]?.establishment.id as string;
     // A fault in the middle of the run: the third establishment's invoice cannot be written.
-    await prisma().$executeRawUnsafe(`
-      CREATE FUNCTION test_fail_invoice() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.establishment_id = '${failing}' THEN RAISE EXCEPTION 'simulated crash while issuing'; END IF;
-        RETURN NEW;
-      END $$`);
-    await prisma().$executeRawUnsafe(
-      `CREATE TRIGGER test_fail_invoice BEFORE INSERT ON invoices FOR EACH ROW EXECUTE FUNCTION test_fail_invoice()`,
-    );
+    await failInvoicesOf(failing);
     const started = await requestJson(context.app, "POST", "/v1/billing-runs", { month: "2026-10" }, bearer(admin));
     expect(started.status).toBe(202);
     const runId = BillingRunResponse.parse(started.body).id;
@@ -76,7 +84,7 @@ describe("a billing run that stops midway", () => {
     const stopped = await runStatus(runId);
     expect(stopped).toMatchObject({
       status: "ISSUING",
-      progress: { chunks: 5, chunksIssued: 2 },
+      progress: { partitions: 3, partitionsStaged: 3, chunks: 5, chunksIssued: 2 },
       counts: { invoices: 2 },
       lastError: expect.stringContaining("simulated crash"),
     });
@@ -148,5 +156,52 @@ describe("the same month billed from several places at once", () => {
     expect(billed?.month.toString()).toBe("2026-12");
     expect(await scheduler.billMonthsDue()).toEqual([]);
     expect(await prisma().invoice.count()).toBe(15);
+  });
+});
+
+describe("a run whose staged lines are lost", () => {
+  it("finds them missing when it issues, stages what is unissued again, and issues each invoice once", async () => {
+    ({ admin } = await moveClockAndSignIn(context, "2027-02-01T06:00:00Z", employers));
+    await failInvoicesOf(employers[3]?.establishment.id as string);
+    const started = await requestJson(context.app, "POST", "/v1/billing-runs", { month: "2027-01" }, bearer(admin));
+    const runId = BillingRunResponse.parse(started.body).id;
+    await until(async () => (await runStatus(runId)).lastError !== null);
+    const stopped = await runStatus(runId);
+    expect(stopped).toMatchObject({ status: "ISSUING", progress: { partitionsStaged: stopped.progress.partitions } });
+    expect(stopped.progress.chunksIssued).toBeLessThan(5);
+    const [staged] = await prisma().$queryRawUnsafe<{ lines: number }[]>(
+      "SELECT count(*)::int AS lines FROM billing_staged_lines",
+    );
+    // Every line of the month, issued chunks' included: the table is emptied when the run completes.
+    expect(staged?.lines).toBe(5);
+
+    // What a database crash does to the unlogged staging table: empties it.
+    await prisma().$executeRawUnsafe("TRUNCATE billing_staged_lines");
+    await prisma().$executeRawUnsafe("DROP TRIGGER test_fail_invoice ON invoices");
+    const resumed = await requestJson(context.app, "POST", "/v1/billing-runs", { month: "2027-01" }, bearer(admin));
+    expect(BillingRunResponse.parse(resumed.body).id).toBe(runId);
+    await until(async () => (await runStatus(runId)).status === "COMPLETED");
+
+    expect(await runStatus(runId)).toMatchObject({
+      counts: { invoices: 5, contributionLines: 5 },
+      progress: { chunksIssued: 5, percent: 100 },
+      lastError: null,
+    });
+    const january = (await issuedState()).filter((invoice) => invoice.month === "2027-01");
+    expect(january.map((invoice) => invoice.establishment_id).sort()).toEqual(
+      employers.map((employer) => employer.establishment.id).sort(),
+    );
+    expect(january.every((invoice) => invoice.lines === 1 && invoice.entries === 1)).toBe(true);
+    // Full months of 31 days at unchanged wages: January bills what December did, to the halala.
+    const totals = await prisma().$queryRawUnsafe<{ establishment_id: string; month: string; total: string }[]>(
+      `SELECT establishment_id, to_char(contribution_month, 'YYYY-MM') AS month, total::text AS total
+         FROM invoices WHERE contribution_month IN ('2026-12-01', '2027-01-01') ORDER BY establishment_id, month`,
+    );
+    const byMonth = (month: string) =>
+      totals.filter((row) => row.month === month).map(({ establishment_id, total }) => ({ establishment_id, total }));
+    expect(byMonth("2027-01")).toEqual(byMonth("2026-12"));
+    expect(byMonth("2027-01")).toHaveLength(5);
+    // The staging table holds only a running run's lines.
+    expect(await prisma().$queryRawUnsafe("SELECT 1 FROM billing_staged_lines LIMIT 1")).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { calculateContributions } from "../../src/billing/calculate-contributions.js";
 import { loadRateSets } from "../../src/billing/rate-repository.js";
 import { domainRateSchedule } from "../../src/billing/rates.js";
-import { computeContributionLines } from "../../src/billing/repository.js";
+import { computeContributionLines } from "../../src/billing/repository/staging.js";
 import type { Population } from "../../src/employers/population.js";
 import type { BusinessDate } from "../../src/shared/business-date.js";
 import { ContributionMonth } from "../../src/shared/contribution-month.js";
