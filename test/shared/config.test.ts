@@ -11,7 +11,13 @@ describe("loadConfig", () => {
       bodyLimitBytes: 1_048_576,
       uploadLimitBytes: 67_108_864,
       bootstrapAdmin: undefined,
-      billing: { chunkLines: 100_000, workers: 1, runCron: "0 2 1 * *", lateFineCron: "30 0 * * *" },
+      billing: {
+        chunkLines: 100_000,
+        partitionLines: 500_000,
+        workers: 1,
+        runCron: "0 2 1 * *",
+        lateFineCron: "30 0 * * *",
+      },
       payments: {
         stripe: { mode: "local", port: 3001, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET },
         publicBaseUrl: "http://localhost:3000",
@@ -84,6 +90,13 @@ describe("loadConfig", () => {
         "LOG_LEVEL",
         "PORT",
       ]);
+    }
+  });
+
+  it("takes a billing run's partition size, and refuses one that is not a positive whole number", () => {
+    expect(loadConfig({ BILLING_PARTITION_LINES: "2000000" }).billing.partitionLines).toBe(2_000_000);
+    for (const bad of ["0", "-5", "1.5", "many"]) {
+      expect(() => loadConfig({ BILLING_PARTITION_LINES: bad })).toThrow(/BILLING_PARTITION_LINES/);
     }
   });
 

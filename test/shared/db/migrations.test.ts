@@ -38,7 +38,9 @@ afterEach(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-describe("Prisma migrations through the WASM schema engine", () => {
+// Each test starts the schema engine (WebAssembly) and throwaway PGlite databases: 10–22 s
+// alone on the 2-core machine, past the suite's 30 s default when other files share the cores.
+describe("Prisma migrations through the WASM schema engine", { timeout: 120_000 }, () => {
   it("writes a migration from the schema diff, then reports no drift", async () => {
     await writeFile(project.schemaPath, SCHEMA_HEAD + WIDGET);
     expect(await diffMigrationsToSchema(project)).toContain('CREATE TABLE "widgets"');
