@@ -36,3 +36,8 @@ export class FixedClock implements Clock {
 export function monotonicMilliseconds(): number {
   return performance.now();
 }
+
+/** Wall-clock milliseconds for ordering generated ids (ids.ts), never for business time. */
+export function wallClockMilliseconds(): number {
+  return Date.now();
+}
