@@ -163,6 +163,9 @@ export function createBillingService(deps: {
         await recordCompleted(tx, run.id, clock.now());
         return "finished";
       }
+      if (chunk.stagedLines === null) {
+        throw new StagedLinesLost(`chunk ${chunk.chunkNumber} was planned before runs staged their lines`);
+      }
       const issueDate = today();
       const establishments = await chunkEstablishments(tx, run.id, chunk.chunkNumber);
       const issued = await issueChunkInvoices(tx, {
@@ -227,7 +230,7 @@ export function createBillingService(deps: {
     logger.warn({ billingRun: runId, err: lost.message }, "billing run's staged lines are missing; staging again");
     await db.$transaction(async (tx) => {
       if ((await findRun(tx, { id: runId }, true))?.status === "ISSUING") {
-        await recordStagingLost(tx, runId, lost.message, clock.now());
+        await recordStagingLost(tx, runId, planSizes, lost.message, clock.now());
       }
     });
   }

@@ -205,3 +205,46 @@ describe("a run whose staged lines are lost", () => {
     expect(await prisma().$queryRawUnsafe("SELECT 1 FROM billing_staged_lines LIMIT 1")).toEqual([]);
   });
 });
+
+describe("a run planned before runs staged their lines", () => {
+  it("stages its unissued chunks in new partitions when resumed, and issues each invoice once", async () => {
+    ({ admin } = await moveClockAndSignIn(context, "2027-03-01T06:00:00Z", employers));
+    await failInvoicesOf(employers[1]?.establishment.id as string);
+    const started = await requestJson(context.app, "POST", "/v1/billing-runs", { month: "2027-02" }, bearer(admin));
+    const runId = BillingRunResponse.parse(started.body).id;
+    await until(async () => (await runStatus(runId)).lastError !== null);
+    const issuedBefore = (await runStatus(runId)).progress.chunksIssued;
+    expect(issuedBefore).toBeLessThan(5);
+
+    // What the code before staging left behind: no partitions, unissued chunks never staged.
+    await prisma().$executeRawUnsafe(`DELETE FROM billing_run_partitions WHERE run_id = '${runId}'`);
+    await prisma().$executeRawUnsafe(
+      `UPDATE billing_runs SET partition_count = 0, partitions_staged = 0 WHERE id = '${runId}'`,
+    );
+    await prisma().$executeRawUnsafe(
+      `UPDATE billing_run_chunks SET staged_lines = NULL WHERE run_id = '${runId}' AND issued_at IS NULL`,
+    );
+    await prisma().$executeRawUnsafe("TRUNCATE billing_staged_lines");
+    await prisma().$executeRawUnsafe("DROP TRIGGER test_fail_invoice ON invoices");
+
+    await requestJson(context.app, "POST", "/v1/billing-runs", { month: "2027-02" }, bearer(admin));
+    await until(async () => (await runStatus(runId)).status === "COMPLETED");
+    const completed = await runStatus(runId);
+    expect(completed).toMatchObject({ counts: { invoices: 5, contributionLines: 5 }, lastError: null });
+    expect(completed.progress.partitions).toBeGreaterThan(0);
+    expect(completed.progress.partitionsStaged).toBe(completed.progress.partitions);
+
+    const february = (await issuedState()).filter((invoice) => invoice.month === "2027-02");
+    expect(february.map((invoice) => invoice.establishment_id).sort()).toEqual(
+      employers.map((employer) => employer.establishment.id).sort(),
+    );
+    expect(february.every((invoice) => invoice.lines === 1 && invoice.entries === 1)).toBe(true);
+    // Whole months at unchanged wages (February's 28 days of 28): what January billed, to the halala.
+    const totals = await prisma().$queryRawUnsafe<{ month: string; total: string }[]>(
+      `SELECT to_char(contribution_month, 'YYYY-MM') AS month, total::text AS total FROM invoices
+        WHERE contribution_month IN ('2027-01-01', '2027-02-01') ORDER BY establishment_id, contribution_month`,
+    );
+    const of = (month: string) => totals.filter((row) => row.month === month).map((row) => row.total);
+    expect(of("2027-02")).toEqual(of("2027-01"));
+  });
+});

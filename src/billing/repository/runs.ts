@@ -149,16 +149,26 @@ export async function planRun(
            coalesce(sum(planned_lines), 0)::int AS lines
       FROM billing_run_establishments WHERE run_id = ${run.id}`;
   const planned = counts ?? { establishments: 0, chunks: 0, lines: 0 };
-  // At most one partition per bucket of subscribers (staging.ts), at least one per worker.
-  const partitions =
-    planned.chunks === 0
-      ? 0
-      : Math.min(Math.max(sizes.partitionsMin, Math.ceil(planned.lines / sizes.partitionLines), 1), subscriberBuckets);
-  await tx.$executeRaw`
-    INSERT INTO billing_run_partitions (run_id, partition_number)
-    SELECT ${run.id}, generate_series(0, ${partitions - 1}::int)`;
+  const partitions = planned.chunks === 0 ? 0 : await insertPartitions(tx, run.id, planned.lines, sizes);
   await tx.$executeRawUnsafe("TRUNCATE billing_staged_lines");
   return { establishments: planned.establishments, chunks: planned.chunks, partitions };
+}
+
+/** At most one partition per bucket of subscribers, at least one per worker. Returns how many. */
+async function insertPartitions(
+  tx: Tx,
+  runId: string,
+  lines: number,
+  sizes: { partitionLines: number; partitionsMin: number },
+): Promise<number> {
+  const partitions = Math.min(
+    Math.max(sizes.partitionsMin, Math.ceil(lines / sizes.partitionLines), 1),
+    subscriberBuckets,
+  );
+  await tx.$executeRaw`
+    INSERT INTO billing_run_partitions (run_id, partition_number)
+    SELECT ${runId}, generate_series(0, ${partitions - 1}::int)`;
+  return partitions;
 }
 
 export async function recordPlanned(
@@ -225,16 +235,31 @@ export async function recordStagingSealed(tx: Tx, runId: string, now: Date) {
 }
 
 /**
- * The staged lines were lost (a database crash empties an unlogged table): stage the unissued
- * chunks again. The caller holds the run's row lock. DELETE, not TRUNCATE: a worker reading the
- * table would hold TRUNCATE up while it waits for the run row the caller holds.
+ * The staged lines were lost (a database crash empties an unlogged table), or never staged (a run
+ * planned before runs staged their lines): stage the unissued chunks again, in new partitions if
+ * the run has none. The caller holds the run's row lock. DELETE, not TRUNCATE: a worker reading
+ * the table would hold TRUNCATE up while it waits for the run row the caller holds.
  */
-export async function recordStagingLost(tx: Tx, runId: string, message: string, now: Date) {
+export async function recordStagingLost(
+  tx: Tx,
+  runId: string,
+  sizes: { partitionLines: number; partitionsMin: number },
+  message: string,
+  now: Date,
+) {
   await tx.$executeRawUnsafe("DELETE FROM billing_staged_lines");
-  await tx.$executeRaw`
+  const reset = await tx.$executeRaw`
     UPDATE billing_run_partitions SET staged_at = NULL, staged_lines = NULL WHERE run_id = ${runId}`;
+  const [unissued] = await tx.$queryRaw<{ lines: number }[]>`
+    SELECT coalesce(sum(be.planned_lines), 0)::int AS lines
+      FROM billing_run_establishments be
+      JOIN billing_run_chunks c ON c.run_id = be.run_id AND c.chunk_number = be.chunk_number
+     WHERE be.run_id = ${runId} AND c.issued_at IS NULL`;
+  const partitions = reset > 0 ? reset : await insertPartitions(tx, runId, unissued?.lines ?? 0, sizes);
   await tx.$executeRaw`
-    UPDATE billing_runs SET status = 'STAGING', partitions_staged = 0, last_error = ${message}, updated_at = ${now}
+    UPDATE billing_runs
+       SET status = 'STAGING', partition_count = ${partitions}, partitions_staged = 0, last_error = ${message},
+           updated_at = ${now}
      WHERE id = ${runId} AND status = 'ISSUING'`;
 }
 
@@ -249,13 +274,12 @@ export async function recordStagingLost(tx: Tx, runId: string, message: string, 
 export async function claimNextChunk(
   tx: Tx,
   runId: string,
-): Promise<{ chunkNumber: number; stagedLines: number } | undefined> {
+): Promise<{ chunkNumber: number; stagedLines: number | null } | undefined> {
   const rows = await tx.$queryRaw<{ chunkNumber: number; stagedLines: number | null }[]>`
     SELECT chunk_number AS "chunkNumber", staged_lines AS "stagedLines" FROM billing_run_chunks
      WHERE run_id = ${runId} AND issued_at IS NULL
      ORDER BY establishment_count DESC, chunk_number LIMIT 1 FOR UPDATE SKIP LOCKED`;
-  const row = rows[0];
-  return row ? { chunkNumber: row.chunkNumber, stagedLines: row.stagedLines ?? 0 } : undefined;
+  return rows[0];
 }
 
 export async function unissuedChunkCount(tx: Tx, runId: string): Promise<number> {
