@@ -112,8 +112,10 @@ async function billMonth(database: Database, label: string, employments: number)
     db: database.prisma,
     clock: new FixedClock("2026-11-01T06:00:00+03:00"),
     logger: createLogger({ level: "warn" }),
-    // As the service runs: BILLING_RUN_WORKERS (default 2) on PostgreSQL, one on PGlite.
+    // As the service runs: BILLING_RUN_WORKERS (default 2) on PostgreSQL, one on PGlite, and
+    // BILLING_PARTITION_LINES when set.
     workers: label === "PostgreSQL" ? Number(process.env.BILLING_RUN_WORKERS ?? 2) : 1,
+    ...(process.env.BILLING_PARTITION_LINES ? { partitionLines: Number(process.env.BILLING_PARTITION_LINES) } : {}),
   });
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
