@@ -85,7 +85,11 @@ export async function lockBillingCalendar(tx: Tx) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('ishtirak:billing-calendar'))`;
 }
 
-/** Subscribers are hashed into this many buckets; a run's partition is a range of them. */
+/**
+ * Subscribers are hashed into this many buckets; a run's partition is a range of them. The
+ * staging predicate writes the mask as the literal 1023, as the migration's statistics do: a bound
+ * parameter would not match the statistics' expression.
+ */
 export const subscriberBuckets = 1024;
 
 export type CorrectionWindow = { since: Date; firstMonth: ContributionMonth; lastMonth: ContributionMonth };

@@ -29,7 +29,7 @@ const date = (value: { toString(): string }) => Prisma.sql`${value.toString()}::
  * buckets. The expression is the one the migration keeps statistics on
  * (employments_subscriber_bucket), so the planner knows how many employments a range holds.
  */
-export const partitionScope = (partitionNumber: number, partitionCount: number) => {
+const partitionScope = (partitionNumber: number, partitionCount: number) => {
   const first = Math.floor((subscriberBuckets * partitionNumber) / partitionCount);
   const next = Math.floor((subscriberBuckets * (partitionNumber + 1)) / partitionCount);
   return Prisma.sql`(hashtext(e.subscriber_id) & 1023) BETWEEN ${first}::int AND ${next - 1}::int`;
