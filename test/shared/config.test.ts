@@ -13,7 +13,7 @@ describe("loadConfig", () => {
       bootstrapAdmin: undefined,
       billing: {
         chunkLines: 100_000,
-        partitionLines: 500_000,
+        partitionLines: 1_500_000,
         workers: 1,
         runCron: "0 2 1 * *",
         lateFineCron: "30 0 * * *",
