@@ -39,7 +39,7 @@ const environmentSchema = z.object({
    * each scans the registrations once, so fewer, larger partitions scan less.
    */
   BILLING_PARTITION_LINES: z.coerce.number().int().min(1).max(20_000_000).default(1_500_000),
-  /** Chunks a process issues at once on PostgreSQL, each on its own connection (PGlite: always 1). */
+  /** Partitions a process stages, then chunks it issues, at once on PostgreSQL, each on its own connection (PGlite: always 1). */
   BILLING_RUN_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
   /** When the month just ended is billed (cron, Asia/Riyadh): 02:00 on the 1st. */
   BILLING_RUN_CRON: z.string().refine(cron.validate, "a cron expression").default("0 2 1 * *"),
