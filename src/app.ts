@@ -127,7 +127,17 @@ export function createApp(deps: AppDeps) {
     workers: deps.config.billing.workers,
   });
   app.route("/", billingRoutes({ billing, auth }));
-  app.route("/", fineRoutes({ fines: createFineService({ db: deps.db, clock: deps.clock }), auth }));
+  app.route(
+    "/",
+    fineRoutes({
+      fines: createFineService({
+        db: deps.db,
+        clock: deps.clock,
+        correctionFinesFrom: deps.config.billing.correctionFinesFrom,
+      }),
+      auth,
+    }),
+  );
   app.route("/", employerRoutes(employers));
   app.route(
     "/",

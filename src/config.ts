@@ -45,6 +45,12 @@ const environmentSchema = z.object({
   BILLING_RUN_CRON: z.string().refine(cron.validate, "a cron expression").default("0 2 1 * *"),
   /** When late-payment fines are assessed (cron, Asia/Riyadh): daily at 00:30. */
   LATE_FINE_CRON: z.string().refine(cron.validate, "a cron expression").default("30 0 * * *"),
+  /**
+   * Where fines on a correction billed late start (billing-cycle.md §6): from the corrected
+   * month's own due date, when its contributions were owed (the notes' reading), or from the due
+   * date of the invoice that bills it (an agency that spares voluntary corrections).
+   */
+  LATE_FINES_ON_CORRECTIONS: z.enum(["ORIGINAL_DUE_DATE", "INVOICE_DUE_DATE"]).default("ORIGINAL_DUE_DATE"),
   /** Unset: payments go to the local Stripe stand-in started beside the service. */
   STRIPE_SECRET_KEY: z
     .string()
@@ -90,6 +96,9 @@ const environmentSchema = z.object({
 /** The local stand-in's signing secret: public on purpose, it guards nothing real. */
 export const LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_local_ishtirak_stand_in";
 
+/** See LATE_FINES_ON_CORRECTIONS. */
+export type CorrectionFinePolicy = "ORIGINAL_DUE_DATE" | "INVOICE_DUE_DATE";
+
 export type Config = Readonly<{
   port: number;
   host: string;
@@ -98,7 +107,14 @@ export type Config = Readonly<{
   bodyLimitBytes: number;
   uploadLimitBytes: number;
   bootstrapAdmin: { email: string; password: string } | undefined;
-  billing: { chunkLines: number; partitionLines: number; workers: number; runCron: string; lateFineCron: string };
+  billing: {
+    chunkLines: number;
+    partitionLines: number;
+    workers: number;
+    runCron: string;
+    lateFineCron: string;
+    correctionFinesFrom: CorrectionFinePolicy;
+  };
   payments: {
     stripe:
       | { mode: "stripe"; secretKey: string; webhookSecret: string; apiUrl?: string | undefined }
@@ -157,6 +173,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       workers: variables.DATABASE_URL === undefined ? 1 : variables.BILLING_RUN_WORKERS,
       runCron: variables.BILLING_RUN_CRON,
       lateFineCron: variables.LATE_FINE_CRON,
+      correctionFinesFrom: variables.LATE_FINES_ON_CORRECTIONS,
     },
     payments: {
       stripe:

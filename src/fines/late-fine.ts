@@ -25,13 +25,45 @@ export function finePeriod(dueDate: BusinessDate, number: number): FinePeriod {
 
 export type Settlement = { amount: Money; settledOn: BusinessDate };
 
+/**
+ * An amount an invoice bills that was owed before the invoice's own due date: an adjustment's
+ * net increase for an earlier contribution month, owed since that month's due date (see
+ * `CorrectionFinePolicy`). Its due date falls on the same day of an earlier month.
+ */
+export type EarlierPart = { dueDate: BusinessDate; amount: Money };
+
+/**
+ * What an invoice owed at the end of `day`: everything from its due date on; before that, the
+ * earlier parts already due then.
+ */
+function owedAt(
+  input: { contributions: Money; dueDate: BusinessDate; earlierParts: readonly EarlierPart[] },
+  day: BusinessDate,
+) {
+  if (!day.isBefore(input.dueDate)) return input.contributions;
+  return Money.sum(input.earlierParts.filter((part) => !part.dueDate.isAfter(day)).map((part) => part.amount));
+}
+
 /** Contributions still unpaid at the end of `day`: payments settle contributions before fines. */
-export function unpaidAt(contributions: Money, settlements: readonly Settlement[], day: BusinessDate): Money {
+export function unpaidAt(owed: Money, settlements: readonly Settlement[], day: BusinessDate): Money {
   const paid = Money.sum(settlements.filter((item) => !item.settledOn.isAfter(day)).map((item) => item.amount));
-  return Money.max(contributions.minus(paid), Money.zero);
+  return Money.max(owed.minus(paid), Money.zero);
 }
 
 export type AssessedPeriod = { period: FinePeriod; unpaidBase: Money; amount: Money };
+
+/**
+ * The first period that opens on or after `earliest`, the earliest part's due date (1 without
+ * one). Periods are the invoice's: a part due on another day of the month (an invoice issued
+ * late is due 14 days after issue) joins at the first of them after its due date, so the days
+ * between are not fined, in the employer's favour.
+ */
+function firstPeriodNumber(dueDate: BusinessDate, earliest: BusinessDate | undefined): number {
+  if (!earliest) return 1;
+  let number = 1 - (dueDate.year * 12 + dueDate.month - (earliest.year * 12 + earliest.month)) - 1;
+  while (finePeriod(dueDate, number).opensAfter.isBefore(earliest)) number++;
+  return number;
+}
 
 /**
  * The fine periods that have begun by `today` and are not assessed yet, with their amounts.
@@ -39,21 +71,38 @@ export type AssessedPeriod = { period: FinePeriod; unpaidBase: Money; amount: Mo
  * nothing, and neither does any later one (payments only accumulate). The fine is the sum over
  * periods rounded once, half-up: each period's amount is the rounded running total less what
  * earlier periods were assessed, so the amounts add up to exactly that rounding.
+ *
+ * Periods are numbered from the invoice's due date: 1 is the month after it. Earlier parts
+ * (corrections fined from their own month's due date) open periods 0, -1, … before it, each
+ * costing 2% of the parts already due when it opened: nothing can have been paid on an invoice
+ * not issued yet.
  */
 export function periodsToAssess(input: {
   contributions: Money;
   dueDate: BusinessDate;
+  earlierParts?: readonly EarlierPart[];
   settlements: readonly Settlement[];
-  assessed: readonly { unpaidBase: Money; amount: Money }[];
+  assessed: readonly { number: number; unpaidBase: Money; amount: Money }[];
   today: BusinessDate;
 }): AssessedPeriod[] {
+  const earlierParts = (input.earlierParts ?? []).filter(
+    (part) => part.amount.isPositive() && part.dueDate.isBefore(input.dueDate),
+  );
+  const owed = { contributions: input.contributions, dueDate: input.dueDate, earlierParts };
+  const earliest = earlierParts.reduce<BusinessDate | undefined>(
+    (first, part) => (first === undefined || part.dueDate.isBefore(first) ? part.dueDate : first),
+    undefined,
+  );
+  const firstNumber = firstPeriodNumber(input.dueDate, earliest);
+  const assessedNumbers = new Set(input.assessed.map((period) => period.number));
   const result: AssessedPeriod[] = [];
   let baseSum = Money.sum(input.assessed.map((period) => period.unpaidBase));
   let amountSum = Money.sum(input.assessed.map((period) => period.amount));
-  for (let number = input.assessed.length + 1; ; number++) {
+  for (let number = firstNumber; ; number++) {
     const period = finePeriod(input.dueDate, number);
     if (period.start.isAfter(input.today)) break;
-    const unpaidBase = unpaidAt(input.contributions, input.settlements, period.opensAfter);
+    if (assessedNumbers.has(number)) continue;
+    const unpaidBase = unpaidAt(owedAt(owed, period.opensAfter), input.settlements, period.opensAfter);
     if (!unpaidBase.isPositive()) break;
     baseSum = baseSum.plus(unpaidBase);
     const amount = baseSum.timesRate(lateFineRate).minus(amountSum);

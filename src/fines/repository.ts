@@ -8,21 +8,53 @@ export type FineCandidate = {
   number: string;
   dueDate: Date;
   total: string;
+  hasAdjustments: boolean;
 };
 
 /**
- * Invoices past their due date that were not settled in full by it and not voided: the ones a
- * fine period may open for. Read in id order, a batch at a time.
+ * Invoices a fine period may open for, not voided, in id order, a batch at a time: past their
+ * due date and not settled in full by it; and, when corrections are fined from their own
+ * month's due date, any invoice with adjustment lines whose periods before its due date are not
+ * assessed yet. Those periods have all begun when the invoice is issued, so the job takes them
+ * the next night; it keeps looking for a month after the due date (a job down that long is a
+ * fault to mend, not to wait out), so credits-only invoices are not read again every night.
  */
-export async function overdueInvoices(tx: Tx, today: BusinessDate, afterId: string, limit: number) {
+export async function overdueInvoices(
+  tx: Tx,
+  query: { today: BusinessDate; afterId: string; limit: number; correctionsFromOriginalDueDate: boolean },
+) {
+  const today = query.today.toString();
   return tx.$queryRaw<FineCandidate[]>`
-    SELECT i.id, i.establishment_id AS "establishmentId", i.number, i.due_date AS "dueDate", i.total::text AS total
+    SELECT i.id, i.establishment_id AS "establishmentId", i.number, i.due_date AS "dueDate", i.total::text AS total,
+           i.adjustment_line_count > 0 AS "hasAdjustments"
       FROM invoices i
-     WHERE i.due_date < ${today.toString()}::date AND i.total > 0 AND i.id > ${afterId}
+     WHERE i.id > ${query.afterId}
        AND NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id)
-       AND i.total > (SELECT coalesce(sum(s.amount), 0) FROM invoice_settlements s
-                       WHERE s.invoice_id = i.id AND s.settled_on <= i.due_date)
-     ORDER BY i.id LIMIT ${limit}`;
+       AND ((i.due_date < ${today}::date AND i.total > 0
+             AND i.total > (SELECT coalesce(sum(s.amount), 0) FROM invoice_settlements s
+                             WHERE s.invoice_id = i.id AND s.settled_on <= i.due_date))
+            OR (${query.correctionsFromOriginalDueDate} AND i.adjustment_line_count > 0
+                AND i.due_date >= ${today}::date - interval '1 month'
+                AND NOT EXISTS (SELECT 1 FROM late_fines f WHERE f.invoice_id = i.id AND f.period_number <= 0)))
+     ORDER BY i.id LIMIT ${query.limit}`;
+}
+
+/**
+ * Per invoice, each earlier contribution month its adjustment lines bill more for, with the net
+ * amount (a month whose corrections net to a credit is not fined). Adjustment lines are numbered
+ * after the contribution lines, so only they are read.
+ */
+export async function correctedMonthsOf(tx: Tx, invoiceIds: readonly string[]) {
+  return tx.$queryRaw<{ invoiceId: string; month: Date; amount: string }[]>`
+    SELECT l.invoice_id AS "invoiceId", l.contribution_month AS month,
+           sum(l.annuities_employer + l.annuities_employee + l.saned_employer + l.saned_employee
+               + l.hazards_employer)::text AS amount
+      FROM invoices i
+      JOIN invoice_lines l ON l.invoice_id = i.id AND l.line_number > i.contribution_line_count
+     WHERE i.id = ANY(${[...invoiceIds]}::text[]) AND i.adjustment_line_count > 0 AND l.kind = 'ADJUSTMENT'
+     GROUP BY l.invoice_id, l.contribution_month
+    HAVING sum(l.annuities_employer + l.annuities_employee + l.saned_employer + l.saned_employee
+               + l.hazards_employer) > 0`;
 }
 
 export async function settlementsOf(tx: Tx, invoiceIds: readonly string[]) {

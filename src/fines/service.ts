@@ -1,8 +1,10 @@
 import type { StaffActor } from "../auth/actor.js";
+import type { CorrectionFinePolicy } from "../config.js";
 import { credit, debit, type JournalEntryDraft } from "../ledger/journal-entry.js";
 import { postJournalEntries, reverseJournalEntry } from "../ledger/service.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
+import { ContributionMonth } from "../shared/contribution-month.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
@@ -10,6 +12,7 @@ import { Money } from "../shared/money.js";
 import { periodsToAssess } from "./late-fine.js";
 import {
   assessedFinesOf,
+  correctedMonthsOf,
   findFine,
   insertLateFines,
   listFines,
@@ -26,13 +29,16 @@ const assessmentBatchSize = 1_000;
  * begun, once (a unique period per invoice, and an idempotent journal entry), as its own record
  * and its own entry: receivable fines against fine income, never mixed into contribution lines.
  *
- * Fines run from the due date of the invoice that bills an amount. For adjustment lines that
- * correct an earlier month, the notes (§6) suggest the original month's due date as a policy
- * switch; Ishtirak takes the switch's other position (a voluntary correction is not fined for
- * the past), documented in docs/billing.md.
+ * Fines run from the due date of the invoice that bills an amount, except, by default, what an
+ * adjustment line adds to an earlier month: that was owed since the earlier month's own due
+ * date (billing-cycle.md §6), so its periods open from then (numbered 0, -1, … before the
+ * invoice's). `correctionFinesFrom: "INVOICE_DUE_DATE"` (LATE_FINES_ON_CORRECTIONS) is the
+ * switch the notes ask for: an agency that spares voluntary corrections fines them from the
+ * invoice's due date like the rest.
  */
-export function createFineService(deps: { db: PrismaClient; clock: Clock }) {
+export function createFineService(deps: { db: PrismaClient; clock: Clock; correctionFinesFrom: CorrectionFinePolicy }) {
   const { db, clock } = deps;
+  const correctionsFromOriginalDueDate = deps.correctionFinesFrom === "ORIGINAL_DUE_DATE";
   const today = () => BusinessDate.fromInstant(clock.now());
 
   return {
@@ -46,20 +52,36 @@ export function createFineService(deps: { db: PrismaClient; clock: Clock }) {
         const batch = await db.$transaction(
           async (tx) => {
             await lockFineAssessment(tx);
-            const invoices = await overdueInvoices(tx, assessedOn, afterId, assessmentBatchSize);
+            const invoices = await overdueInvoices(tx, {
+              today: assessedOn,
+              afterId,
+              limit: assessmentBatchSize,
+              correctionsFromOriginalDueDate,
+            });
             if (invoices.length === 0) return undefined;
             const ids = invoices.map((invoice) => invoice.id);
             const settlements = groupByInvoice(await settlementsOf(tx, ids));
             const assessed = groupByInvoice(await assessedFinesOf(tx, ids));
+            const correctedIds = invoices.filter((invoice) => invoice.hasAdjustments).map((invoice) => invoice.id);
+            const correctedMonths = groupByInvoice(
+              correctionsFromOriginalDueDate && correctedIds.length > 0
+                ? await correctedMonthsOf(tx, correctedIds)
+                : [],
+            );
             const fines = invoices.flatMap((invoice) =>
               periodsToAssess({
                 contributions: Money.fromDecimal(invoice.total),
                 dueDate: BusinessDate.fromDateColumn(invoice.dueDate),
+                earlierParts: (correctedMonths.get(invoice.id) ?? []).map((corrected) => ({
+                  dueDate: ContributionMonth.fromDateColumn(corrected.month).dueDate(),
+                  amount: Money.fromDecimal(corrected.amount),
+                })),
                 settlements: (settlements.get(invoice.id) ?? []).map((settlement) => ({
                   amount: Money.fromDecimal(settlement.amount),
                   settledOn: BusinessDate.fromDateColumn(settlement.settledOn),
                 })),
                 assessed: (assessed.get(invoice.id) ?? []).map((fine) => ({
+                  number: fine.periodNumber,
                   unpaidBase: Money.fromDecimal(fine.unpaidBase),
                   amount: Money.fromDecimal(fine.amount),
                 })),

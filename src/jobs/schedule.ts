@@ -34,7 +34,7 @@ export function scheduleJobs(deps: {
   const { logger } = deps;
   const stripe = createStripeProcessing({ ...deps, workers: deps.config.payments.webhookWorkers });
   const billing = createBillingService({ ...deps, ...deps.config.billing });
-  const fines = createFineService(deps);
+  const fines = createFineService({ ...deps, correctionFinesFrom: deps.config.billing.correctionFinesFrom });
   const messaging = createMessaging({
     ...deps,
     sms: configuredSmsSender(deps.config, logger),

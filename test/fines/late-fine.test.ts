@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { finePeriod, periodsToAssess, plusMonthsClamped } from "../../src/fines/late-fine.js";
+import { type AssessedPeriod, finePeriod, periodsToAssess, plusMonthsClamped } from "../../src/fines/late-fine.js";
 import { BusinessDate } from "../../src/shared/business-date.js";
 import { Money } from "../../src/shared/money.js";
 
@@ -73,10 +73,81 @@ describe("late-payment fines (billing-cycle.md §3.1)", () => {
       contributions: sar("1000.00"),
       dueDate: day("2025-04-15"),
       settlements: [],
-      assessed: first.map(({ unpaidBase, amount }) => ({ unpaidBase, amount })),
+      assessed: first.map(({ period, unpaidBase, amount }) => ({ number: period.number, unpaidBase, amount })),
       today: day("2025-06-16"),
     });
     expect(later.map(({ period }) => period.number)).toEqual([3]);
+  });
+
+  describe("a correction billed late, fined from its own month's due date (§6)", () => {
+    // November 2026's invoice (due 15 December) bills 1,000.00 of its own and 500.00 more for
+    // July (due 15 August) and 200.00 more for September (due 15 October).
+    const november = (settlements: [string, string][], today: string, assessed: AssessedPeriod[] = []) =>
+      periodsToAssess({
+        contributions: sar("1700.00"),
+        dueDate: day("2026-12-15"),
+        earlierParts: [
+          { dueDate: day("2026-08-15"), amount: sar("500.00") },
+          { dueDate: day("2026-10-15"), amount: sar("200.00") },
+        ],
+        settlements: settlements.map(([amount, on]) => ({ amount: sar(amount), settledOn: day(on) })),
+        assessed: assessed.map(({ period, unpaidBase, amount }) => ({ number: period.number, unpaidBase, amount })),
+        today: day(today),
+      });
+
+    it("opens periods from July's due date: 2% of 500 three times, then of 700 once, assessed at issue", () => {
+      const atIssue = november([], "2026-12-02");
+      expect(
+        atIssue.map(({ period, unpaidBase, amount }) => [
+          period.number,
+          period.start.toString(),
+          unpaidBase.toString(),
+          amount.toString(),
+        ]),
+      ).toEqual([
+        [-3, "2026-08-16", "500.00", "10.00"],
+        [-2, "2026-09-16", "500.00", "10.00"],
+        [-1, "2026-10-16", "700.00", "14.00"],
+        [0, "2026-11-16", "700.00", "14.00"],
+      ]);
+      // Paid in full on the due date: nothing from period 1 on.
+      expect(november([["1700.00", "2026-12-15"]], "2027-03-01", atIssue)).toEqual([]);
+      // Unpaid: period 1 costs 2% of the whole invoice, and is the only one not assessed yet.
+      expect(
+        november([], "2026-12-16", atIssue).map(({ period, amount }) => [period.number, amount.toString()]),
+      ).toEqual([[1, "34.00"]]);
+    });
+
+    it("fines nothing early without a part owed before the invoice's due date", () => {
+      const plain = periodsToAssess({
+        contributions: sar("1000.00"),
+        dueDate: day("2026-12-15"),
+        earlierParts: [
+          { dueDate: day("2026-08-15"), amount: sar("-300.00") },
+          { dueDate: day("2026-12-15"), amount: sar("100.00") },
+        ],
+        settlements: [],
+        assessed: [],
+        today: day("2026-12-02"),
+      });
+      expect(plain).toEqual([]);
+    });
+
+    it("joins a part due on another day than the invoice to the first of the invoice's periods after it", () => {
+      // An invoice issued late is due 14 days after issue (here 20 December): its periods run
+      // from the 21st, and November's part (due the 15th) is fined from the 21st, not the 16th.
+      const late = periodsToAssess({
+        contributions: sar("1500.00"),
+        dueDate: day("2026-12-20"),
+        earlierParts: [{ dueDate: day("2026-11-15"), amount: sar("500.00") }],
+        settlements: [],
+        assessed: [],
+        today: day("2026-12-10"),
+      });
+      expect(
+        late.map(({ period, unpaidBase }) => [period.number, period.start.toString(), unpaidBase.toString()]),
+      ).toEqual([[0, "2026-11-21", "500.00"]]);
+    });
   });
 
   it("clamps month ends: a due date on 31 January opens periods on the last day of shorter months", () => {

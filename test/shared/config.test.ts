@@ -17,6 +17,7 @@ describe("loadConfig", () => {
         workers: 1,
         runCron: "0 2 1 * *",
         lateFineCron: "30 0 * * *",
+        correctionFinesFrom: "ORIGINAL_DUE_DATE",
       },
       payments: {
         stripe: { mode: "local", port: 3001, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET },
@@ -31,6 +32,14 @@ describe("loadConfig", () => {
       certificates: { signingKey: { file: "data/certificate-signing-key.pem" } },
       notifications: { cron: "* * * * *", overdueCron: "0 9 * * *" },
     });
+  });
+
+  it("fines corrections from their own month's due date unless told to spare them (billing-cycle.md §6)", () => {
+    expect(loadConfig({}).billing.correctionFinesFrom).toBe("ORIGINAL_DUE_DATE");
+    expect(() => loadConfig({ LATE_FINES_ON_CORRECTIONS: "NEVER" })).toThrow(/LATE_FINES_ON_CORRECTIONS/);
+    expect(loadConfig({ LATE_FINES_ON_CORRECTIONS: "INVOICE_DUE_DATE" }).billing.correctionFinesFrom).toBe(
+      "INVOICE_DUE_DATE",
+    );
   });
 
   it("applies Stripe events on receipt unless told to leave them to the sweep", () => {
