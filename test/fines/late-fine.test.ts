@@ -191,4 +191,64 @@ describe("late-payment fines (billing-cycle.md §3.1)", () => {
       ),
     );
   });
+
+  it("property: with corrections, assessing night by night gives what one late assessment gives", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 1n, max: 100_000_000n }),
+        fc.array(
+          fc.record({
+            monthsBack: fc.integer({ min: 1, max: 24 }),
+            halalas: fc.bigInt({ min: -500_000n, max: 5_000_000n }),
+          }),
+          {
+            maxLength: 4,
+          },
+        ),
+        fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 6 }),
+        (contributions, corrections, nights) => {
+          const due = day("2026-12-15");
+          const earlierParts = corrections.map((part) => ({
+            dueDate: plusMonthsClamped(due, -part.monthsBack),
+            amount: Money.fromHalalas(part.halalas),
+          }));
+          const assess = (today: BusinessDate, assessed: AssessedPeriod[]) =>
+            periodsToAssess({
+              contributions: Money.fromHalalas(contributions),
+              dueDate: due,
+              earlierParts,
+              settlements: [],
+              assessed: assessed.map(({ period, unpaidBase, amount }) => ({
+                number: period.number,
+                unpaidBase,
+                amount,
+              })),
+              today,
+            });
+          // Issued on 1 December; the job runs on these nights after it, in order.
+          const issued = day("2026-12-01");
+          let assessed: AssessedPeriod[] = [];
+          for (const offset of [...nights].sort((a, b) => a - b)) {
+            assessed = [...assessed, ...assess(issued.plusDays(offset), assessed)];
+          }
+          const last = issued.plusDays(Math.max(...nights));
+          const atOnce = assess(last, []);
+          const summary = (periods: AssessedPeriod[]) =>
+            [...periods]
+              .sort((a, b) => a.period.number - b.period.number)
+              .map(({ period, unpaidBase }) => `${period.number}:${unpaidBase.toString()}`);
+          expect(summary(assessed)).toEqual(summary(atOnce));
+          expect(Money.sum(assessed.map((period) => period.amount)).toString()).toBe(
+            Money.sum(atOnce.map((period) => period.amount)).toString(),
+          );
+          const owedEarly = Money.sum(
+            earlierParts.filter((part) => part.amount.isPositive()).map((part) => part.amount),
+          );
+          expect(
+            atOnce.every((period) => period.period.number >= 1 || !period.unpaidBase.minus(owedEarly).isPositive()),
+          ).toBe(true);
+        },
+      ),
+    );
+  });
 });
