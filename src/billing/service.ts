@@ -1,5 +1,6 @@
 import type { StaffActor } from "../auth/actor.js";
 import type { Population } from "../employers/population.js";
+import { postJournalEntries } from "../ledger/service.js";
 import { applyCreditBalancesWithin } from "../payments/record.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
@@ -10,6 +11,7 @@ import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import type { Logger } from "../shared/logger.js";
 import { Money, Rate } from "../shared/money.js";
+import { negativeInvoiceCredits } from "./negative-invoices.js";
 import { deleteRateSet, insertRateSet, loadRateSets } from "./rate-repository.js";
 import { contributionComponents, populations, type RateSet } from "./rates.js";
 import { issueChunkInvoices, StagedLinesLost } from "./repository/issuing.js";
@@ -182,7 +184,10 @@ export function createBillingService(deps: {
         stagedLines: chunk.stagedLines,
         ids: new Map(establishments.map((id) => [id, { invoiceId: newId("inv"), entryId: newId("je") }])),
       });
-      // An overpayment settles the establishment's next invoice as soon as it is issued.
+      // A negative invoice's credit joins the credit balance, and an overpayment settles the
+      // establishment's open invoices as soon as this one is issued.
+      const credits = negativeInvoiceCredits(issued, issueDate);
+      if (credits.length > 0) await postJournalEntries(tx, credits);
       await applyCreditBalancesWithin(
         tx,
         issued.map((invoice) => invoice.establishmentId),

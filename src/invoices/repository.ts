@@ -1,3 +1,4 @@
+import { invoiceCreditKey, invoiceIssuedKey } from "../billing/negative-invoices.js";
 import { Prisma } from "../generated/prisma/client.js";
 import type { BusinessDate } from "../shared/business-date.js";
 import type { ContributionMonth } from "../shared/contribution-month.js";
@@ -136,20 +137,30 @@ export type InvoiceForVoid = {
   isVoid: boolean;
   settlements: number;
   finesNotWaived: number;
+  establishmentId: string;
   entryId: string | null;
+  /** The entry that moved a negative invoice's credit to the credit balance, if any. */
+  creditEntryId: string | null;
 };
 
 /** The invoice, locked against concurrent settlement or voiding, with what decides whether it may be voided. */
+export async function establishmentOfInvoice(tx: Tx, invoiceId: string): Promise<string | undefined> {
+  const rows = await tx.$queryRaw<{ establishmentId: string }[]>`
+    SELECT establishment_id AS "establishmentId" FROM invoices WHERE id = ${invoiceId}`;
+  return rows[0]?.establishmentId;
+}
+
 export async function lockInvoiceForVoid(tx: Tx, invoiceId: string): Promise<InvoiceForVoid | undefined> {
-  const rows = await tx.$queryRaw<{ id: string; number: string }[]>`
-    SELECT id, number FROM invoices WHERE id = ${invoiceId} FOR UPDATE`;
+  const rows = await tx.$queryRaw<{ id: string; number: string; establishmentId: string }[]>`
+    SELECT id, number, establishment_id AS "establishmentId" FROM invoices WHERE id = ${invoiceId} FOR UPDATE`;
   const invoice = rows[0];
   if (!invoice) return undefined;
-  const [facts] = await tx.$queryRaw<Omit<InvoiceForVoid, "id" | "number">[]>`
+  const [facts] = await tx.$queryRaw<Omit<InvoiceForVoid, "id" | "number" | "establishmentId">[]>`
     SELECT EXISTS (SELECT 1 FROM invoice_voids WHERE invoice_id = ${invoiceId}) AS "isVoid",
            (SELECT count(*)::int FROM invoice_settlements WHERE invoice_id = ${invoiceId}) AS settlements,
            (SELECT count(*)::int FROM late_fines WHERE invoice_id = ${invoiceId} AND waived_at IS NULL
                                                 AND amount > 0) AS "finesNotWaived",
-           (SELECT id FROM journal_entries WHERE source_type = 'INVOICE' AND source_id = ${invoiceId}) AS "entryId"`;
-  return { ...invoice, ...(facts as Omit<InvoiceForVoid, "id" | "number">) };
+           (SELECT id FROM journal_entries WHERE idempotency_key = ${invoiceIssuedKey(invoiceId)}) AS "entryId",
+           (SELECT id FROM journal_entries WHERE idempotency_key = ${invoiceCreditKey(invoiceId)}) AS "creditEntryId"`;
+  return { ...invoice, ...(facts as Omit<InvoiceForVoid, "id" | "number" | "establishmentId">) };
 }

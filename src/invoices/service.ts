@@ -2,13 +2,22 @@ import type { EstablishmentActor, StaffActor } from "../auth/actor.js";
 import type { EmployerService } from "../employers/service.js";
 import { listFines } from "../fines/repository.js";
 import { reverseJournalEntry } from "../ledger/service.js";
+import { rebalance } from "../payments/record.js";
+import { lockEstablishment } from "../payments/repository.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import type { ContributionMonth } from "../shared/contribution-month.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { presentInvoice, presentInvoiceLine } from "./presentation.js";
-import { findInvoice, type InvoiceStatus, invoiceLinesPage, listInvoices, lockInvoiceForVoid } from "./repository.js";
+import {
+  establishmentOfInvoice,
+  findInvoice,
+  type InvoiceStatus,
+  invoiceLinesPage,
+  listInvoices,
+  lockInvoiceForVoid,
+} from "./repository.js";
 
 export const invoicePageSizeMax = 100;
 export const invoiceLinePageSizeMax = 1_000;
@@ -36,6 +45,9 @@ export function createInvoiceService(deps: { db: PrismaClient; clock: Clock; emp
     async voidInvoice(actor: StaffActor, invoiceId: string, reason: string) {
       const now = clock.now();
       return db.$transaction(async (tx) => {
+        // The establishment's lock before the invoice's, in the order payments take them.
+        const establishmentId = await establishmentOfInvoice(tx, invoiceId);
+        if (establishmentId) await lockEstablishment(tx, establishmentId);
         const invoice = await lockInvoiceForVoid(tx, invoiceId);
         if (!invoice) throw new AppError("INVOICE_NOT_FOUND", `no invoice ${invoiceId}`);
         if (invoice.isVoid) throw new AppError("INVOICE_ALREADY_VOID", `invoice ${invoice.number} was voided already`);
@@ -49,12 +61,27 @@ export function createInvoiceService(deps: { db: PrismaClient; clock: Clock; emp
           throw new AppError("INVOICE_HAS_FINES", `waive the late fines on ${invoice.number} first`);
         }
         const creditNoteNumber = `CN-${invoice.number}`;
+        const voidedOn = BusinessDate.fromInstant(now);
         const reversal = invoice.entryId
           ? await reverseJournalEntry(tx, invoice.entryId, {
-              effectiveDate: BusinessDate.fromInstant(now),
+              effectiveDate: voidedOn,
               reason: `Credit note ${creditNoteNumber} voids invoice ${invoice.number}: ${reason}`,
             })
           : undefined;
+        // A negative invoice's credit went to the credit balance: it goes with the invoice, and
+        // what it had settled elsewhere is taken back, newest first, as after a refund.
+        if (invoice.creditEntryId) {
+          await reverseJournalEntry(tx, invoice.creditEntryId, {
+            effectiveDate: voidedOn,
+            reason: `Credit note ${creditNoteNumber} voids invoice ${invoice.number}, whose credit it withdraws`,
+          });
+          await rebalance(
+            tx,
+            invoice.establishmentId,
+            { cause: "INVOICE_VOID", causeId: invoice.id, on: voidedOn },
+            now,
+          );
+        }
         return tx.invoiceVoid.create({
           data: {
             invoiceId: invoice.id,

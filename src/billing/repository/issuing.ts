@@ -15,7 +15,10 @@ export class StagedLinesLost extends Error {
 
 export type IssuedInvoice = {
   id: string;
+  number: string;
   establishmentId: string;
+  /** SAR, as text: negative when the invoice's corrections outweigh what it bills. */
+  total: string;
   contributionLineCount: number;
   adjustmentLineCount: number;
 };
@@ -99,7 +102,7 @@ export async function issueChunkInvoices(
              ${input.issueDate.toString()}::date, ${input.dueDate.toString()}::date,
              ${columns}, adjustment_total, total, contribution_line_count, adjustment_line_count, ${input.now}
         FROM invoice_totals ORDER BY invoice_id
-      RETURNING id, establishment_id, contribution_line_count, adjustment_line_count
+      RETURNING id, number, establishment_id, total, contribution_line_count, adjustment_line_count
     ),
     inserted_lines AS (
       INSERT INTO invoice_lines (invoice_id, line_number, kind, contribution_month, employment_id, subscriber_id,
@@ -114,7 +117,8 @@ export async function issueChunkInvoices(
         FROM billing_lines
     ),
     ${invoiceJournalEntries(input.month, input.issueDate)}
-    SELECT id, establishment_id AS "establishmentId", contribution_line_count AS "contributionLineCount",
+    SELECT id, number, establishment_id AS "establishmentId", total::text AS total,
+           contribution_line_count AS "contributionLineCount",
            adjustment_line_count AS "adjustmentLineCount"
       FROM inserted_invoices`;
   const written = issued.reduce((sum, invoice) => sum + invoice.contributionLineCount + invoice.adjustmentLineCount, 0);
