@@ -2,7 +2,7 @@ import { credit, debit, type JournalEntryDraft } from "../ledger/journal-entry.j
 import type { BusinessDate } from "../shared/business-date.js";
 import { Money } from "../shared/money.js";
 
-/** The ledger key of an invoice's issue entry (written by the issuing statement). */
+/** The ledger key of an invoice's issue entry (spelt out again in SQL by the issuing statement). */
 export const invoiceIssuedKey = (invoiceId: string) => `invoice:${invoiceId}:issued`;
 
 /** The ledger key of the entry that moves a negative invoice's credit to the credit balance. */

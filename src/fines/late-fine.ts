@@ -28,7 +28,8 @@ export type Settlement = { amount: Money; settledOn: BusinessDate };
 /**
  * An amount an invoice bills that was owed before the invoice's own due date: an adjustment's
  * net increase for an earlier contribution month, owed since that month's due date (see
- * `CorrectionFinePolicy`). Its due date falls on the same day of an earlier month.
+ * `CorrectionFinePolicy`). Its due date is the 15th of the month after the corrected one, as
+ * the invoice's usually is.
  */
 export type EarlierPart = { dueDate: BusinessDate; amount: Money };
 
