@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Money } from "../../src/shared/money.js";
 import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
+import { ledgerBalances, paymentsOf } from "../support/payments.js";
 import {
   bearer,
   buildTestApp,
@@ -28,27 +29,11 @@ let credit: Money;
 const moveClockTo = async (instant: string) => {
   ({ admin, accountant } = await moveClockAndSignIn(context, instant, [employer]));
 };
-const balance = async (account: string) => {
-  const response = await requestJson(
-    context.app,
-    "GET",
-    `/v1/ledger/accounts/${account}/balance?establishmentId=${employer.establishment.id}`,
-    undefined,
-    bearer(accountant),
-  );
-  expect(response.status).toBe(200);
-  return (response.body as { balance: string }).balance;
-};
-const creditBalance = async () => {
-  const response = await requestJson(
-    context.app,
-    "GET",
-    `/v1/establishments/${employer.establishment.id}/payments`,
-    undefined,
-    bearer(employer.token),
-  );
-  expect(response.status).toBe(200);
-  return (response.body as { creditBalance: string }).creditBalance;
+/** The establishment's own receivable and credit balance in the ledger, and its credit balance as the API tells it. */
+const positions = async () => {
+  const { own } = await ledgerBalances(context, accountant, employer.establishment.id);
+  const { creditBalance } = await paymentsOf(context, employer);
+  return { receivable: own.RECEIVABLE_CONTRIBUTIONS, unapplied: own.UNAPPLIED_PAYMENTS, creditBalance };
 };
 
 beforeAll(async () => {
@@ -90,9 +75,11 @@ describe("an invoice with a negative total", () => {
     expect(october.totals.outstanding).toBe(Money.sar("2150.00").minus(credit).toString());
     expect(october.status).toBe("OVERDUE"); // past its due date, and not paid in full
     // Nothing is left on the credit balance; the receivable is what October still owes.
-    expect(await creditBalance()).toBe("0.00");
-    expect(await balance("UNAPPLIED_PAYMENTS")).toBe("0.00");
-    expect(await balance("RECEIVABLE_CONTRIBUTIONS")).toBe(october.totals.outstanding);
+    expect(await positions()).toEqual({
+      receivable: october.totals.outstanding,
+      unapplied: "0.00",
+      creditBalance: "0.00",
+    });
   });
 
   it("voided, takes its credit back: the settlement it made on the older invoice is released", async () => {
@@ -108,8 +95,6 @@ describe("an invoice with a negative total", () => {
     const october = await invoiceDetail(context, employer, octoberId);
     expect(october.totals.settled).toBe("0.00");
     expect(october.totals.outstanding).toBe("2150.00");
-    expect(await creditBalance()).toBe("0.00");
-    expect(await balance("UNAPPLIED_PAYMENTS")).toBe("0.00");
-    expect(await balance("RECEIVABLE_CONTRIBUTIONS")).toBe("2150.00");
+    expect(await positions()).toEqual({ receivable: "2150.00", unapplied: "0.00", creditBalance: "0.00" });
   });
 });
