@@ -25,7 +25,10 @@ export const LateFineResponse = z
     id: z.string(),
     invoiceId: z.string(),
     establishmentId: z.string(),
-    periodNumber: z.number().int(),
+    periodNumber: z.number().int().openapi({
+      description:
+        "1 is the month after the invoice's due date; 0 and below come before it, for corrections of earlier months fined from their own due date (LATE_FINES_ON_CORRECTIONS)",
+    }),
     periodStart: z.string(),
     periodEnd: z.string(),
     unpaidBase: MoneyString,
