@@ -97,7 +97,7 @@ const environmentSchema = z.object({
 export const LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_local_ishtirak_stand_in";
 
 /** See LATE_FINES_ON_CORRECTIONS. */
-export type CorrectionFinePolicy = "ORIGINAL_DUE_DATE" | "INVOICE_DUE_DATE";
+export type CorrectionFinePolicy = z.infer<typeof environmentSchema>["LATE_FINES_ON_CORRECTIONS"];
 
 export type Config = Readonly<{
   port: number;

@@ -151,16 +151,16 @@ export async function establishmentOfInvoice(tx: Tx, invoiceId: string): Promise
 }
 
 export async function lockInvoiceForVoid(tx: Tx, invoiceId: string): Promise<InvoiceForVoid | undefined> {
-  const rows = await tx.$queryRaw<{ id: string; number: string; establishmentId: string }[]>`
-    SELECT id, number, establishment_id AS "establishmentId" FROM invoices WHERE id = ${invoiceId} FOR UPDATE`;
+  const rows = await tx.$queryRaw<{ id: string; number: string }[]>`
+    SELECT id, number FROM invoices WHERE id = ${invoiceId} FOR UPDATE`;
   const invoice = rows[0];
   if (!invoice) return undefined;
-  const [facts] = await tx.$queryRaw<Omit<InvoiceForVoid, "id" | "number" | "establishmentId">[]>`
+  const [facts] = await tx.$queryRaw<Omit<InvoiceForVoid, "id" | "number">[]>`
     SELECT EXISTS (SELECT 1 FROM invoice_voids WHERE invoice_id = ${invoiceId}) AS "isVoid",
            (SELECT count(*)::int FROM invoice_settlements WHERE invoice_id = ${invoiceId}) AS settlements,
            (SELECT count(*)::int FROM late_fines WHERE invoice_id = ${invoiceId} AND waived_at IS NULL
                                                 AND amount > 0) AS "finesNotWaived",
            (SELECT id FROM journal_entries WHERE idempotency_key = ${invoiceIssuedKey(invoiceId)}) AS "entryId",
            (SELECT id FROM journal_entries WHERE idempotency_key = ${invoiceCreditKey(invoiceId)}) AS "creditEntryId"`;
-  return { ...invoice, ...(facts as Omit<InvoiceForVoid, "id" | "number" | "establishmentId">) };
+  return { ...invoice, ...(facts as Omit<InvoiceForVoid, "id" | "number">) };
 }

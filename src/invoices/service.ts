@@ -47,7 +47,8 @@ export function createInvoiceService(deps: { db: PrismaClient; clock: Clock; emp
       return db.$transaction(async (tx) => {
         // The establishment's lock before the invoice's, in the order payments take them.
         const establishmentId = await establishmentOfInvoice(tx, invoiceId);
-        if (establishmentId) await lockEstablishment(tx, establishmentId);
+        if (!establishmentId) throw new AppError("INVOICE_NOT_FOUND", `no invoice ${invoiceId}`);
+        await lockEstablishment(tx, establishmentId);
         const invoice = await lockInvoiceForVoid(tx, invoiceId);
         if (!invoice) throw new AppError("INVOICE_NOT_FOUND", `no invoice ${invoiceId}`);
         if (invoice.isVoid) throw new AppError("INVOICE_ALREADY_VOID", `invoice ${invoice.number} was voided already`);
@@ -75,12 +76,7 @@ export function createInvoiceService(deps: { db: PrismaClient; clock: Clock; emp
             effectiveDate: voidedOn,
             reason: `Credit note ${creditNoteNumber} voids invoice ${invoice.number}, whose credit it withdraws`,
           });
-          await rebalance(
-            tx,
-            invoice.establishmentId,
-            { cause: "INVOICE_VOID", causeId: invoice.id, on: voidedOn },
-            now,
-          );
+          await rebalance(tx, establishmentId, { cause: "INVOICE_VOID", causeId: invoice.id, on: voidedOn }, now);
         }
         return tx.invoiceVoid.create({
           data: {
