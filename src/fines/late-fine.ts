@@ -69,9 +69,12 @@ function firstPeriodNumber(dueDate: BusinessDate, earliest: BusinessDate | undef
 /**
  * The fine periods that have begun by `today` and are not assessed yet, with their amounts.
  * Period k costs 2% of what was unpaid when it opened; a period with nothing unpaid costs
- * nothing, and neither does any later one (payments only accumulate). The fine is the sum over
- * periods rounded once, half-up: each period's amount is the rounded running total less what
- * earlier periods were assessed, so the amounts add up to exactly that rounding.
+ * nothing and is not recorded, but later ones are still looked at: a refund or a lost dispute
+ * takes money back (a negative settlement on its own date), and the periods opening after it
+ * are charged on what it left unpaid, as §3.1 reads each period by its own opening balance.
+ * The fine is the sum over periods rounded once, half-up: each period's amount is the rounded
+ * running total less what earlier periods were assessed, so the amounts add up to exactly that
+ * rounding.
  *
  * Periods are numbered from the invoice's due date: 1 is the month after it. Earlier parts
  * (corrections fined from their own month's due date) open periods 0, -1, … before it, each
@@ -104,7 +107,7 @@ export function periodsToAssess(input: {
     if (period.start.isAfter(input.today)) break;
     if (assessedNumbers.has(number)) continue;
     const unpaidBase = unpaidAt(owedAt(owed, period.opensAfter), input.settlements, period.opensAfter);
-    if (!unpaidBase.isPositive()) break;
+    if (!unpaidBase.isPositive()) continue;
     baseSum = baseSum.plus(unpaidBase);
     const amount = baseSum.timesRate(lateFineRate).minus(amountSum);
     amountSum = amountSum.plus(amount);

@@ -62,6 +62,23 @@ describe("late-payment fines (billing-cycle.md §3.1)", () => {
     ]);
   });
 
+  it("money taken back after a period opened at zero: the periods opening after it are charged again", () => {
+    // Paid on time, refunded in full on 20 May: period 1 (opened 15 April) and period 2 (15 May)
+    // opened with nothing unpaid; period 3 (15 June) opens with the whole 1,000 again.
+    const refunded: [string, string][] = [
+      ["1000.00", "2025-04-10"],
+      ["-1000.00", "2025-05-20"],
+    ];
+    expect(fineOn("1000.00", refunded, "2025-06-15")).toEqual([]);
+    const periods = fineOn("1000.00", refunded, "2025-07-16");
+    expect(
+      periods.map(({ period, unpaidBase, amount }) => [period.number, unpaidBase.toString(), amount.toString()]),
+    ).toEqual([
+      [3, "1000.00", "20.00"],
+      [4, "1000.00", "20.00"],
+    ]);
+  });
+
   it("rounds once over the periods: 2% of 0.75 twice is 0.03, not 0.02 + 0.02", () => {
     const periods = fineOn("0.75", [], "2025-05-16");
     expect(periods.map((period) => period.amount.toString())).toEqual(["0.02", "0.01"]);
