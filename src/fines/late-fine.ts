@@ -115,3 +115,20 @@ export function periodsToAssess(input: {
   }
   return result;
 }
+
+/**
+ * The day the late-fine job must look at an invoice again after looking at it on `today`: the
+ * first day of the next fine period while contributions remain unpaid; none once they are paid,
+ * since nothing more can be owed unless money is taken back, which books its own look.
+ */
+export function nextFineCheck(input: {
+  contributions: Money;
+  dueDate: BusinessDate;
+  settlements: readonly Settlement[];
+  today: BusinessDate;
+}): BusinessDate | undefined {
+  if (!unpaidAt(input.contributions, input.settlements, input.today).isPositive()) return undefined;
+  let number = 1;
+  while (!finePeriod(input.dueDate, number).start.isAfter(input.today)) number++;
+  return finePeriod(input.dueDate, number).start;
+}

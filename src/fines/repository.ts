@@ -9,34 +9,53 @@ export type FineCandidate = {
   dueDate: Date;
   total: string;
   hasAdjustments: boolean;
+  voided: boolean;
 };
 
+/** One row of the late-fine job's worklist (late_fine_checks), and where a batch read stops. */
+export type FineCheck = { checkOn: string; invoiceId: string };
+
 /**
- * Invoices a fine period may open for, not voided, in id order, a batch at a time: past their
- * due date and not settled in full by it; and, when corrections are fined from their own
- * month's due date, any invoice with adjustment lines whose periods before its due date are not
- * assessed yet. Those periods have all begun when the invoice is issued, so the job takes them
- * the next night; it keeps looking for a month after the due date (a job down that long is a
- * fault to mend, not to wait out), so credits-only invoices are not read again every night.
+ * The worklist rows due by `today`, a batch at a time in key order after `after`, with their
+ * invoices (voided ones too: their rows are dropped). An invoice can have several rows.
  */
-export async function overdueInvoices(
+export async function dueFineChecks(
   tx: Tx,
-  query: { today: BusinessDate; afterId: string; limit: number; correctionsFromOriginalDueDate: boolean },
-) {
-  const today = query.today.toString();
-  return tx.$queryRaw<FineCandidate[]>`
-    SELECT i.id, i.establishment_id AS "establishmentId", i.number, i.due_date AS "dueDate", i.total::text AS total,
-           i.adjustment_line_count > 0 AS "hasAdjustments"
-      FROM invoices i
-     WHERE i.id > ${query.afterId}
-       AND NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id)
-       AND ((i.due_date < ${today}::date AND i.total > 0
-             AND i.total > (SELECT coalesce(sum(s.amount), 0) FROM invoice_settlements s
-                             WHERE s.invoice_id = i.id AND s.settled_on <= i.due_date))
-            OR (${query.correctionsFromOriginalDueDate} AND i.adjustment_line_count > 0
-                AND i.due_date >= ${today}::date - interval '1 month'
-                AND NOT EXISTS (SELECT 1 FROM late_fines f WHERE f.invoice_id = i.id AND f.period_number <= 0)))
-     ORDER BY i.id LIMIT ${query.limit}`;
+  query: { today: BusinessDate; after: FineCheck | undefined; limit: number },
+): Promise<{ checks: FineCheck[]; invoices: FineCandidate[] }> {
+  const after = query.after ?? { checkOn: "0001-01-01", invoiceId: "" };
+  const rows = await tx.$queryRaw<(FineCandidate & { checkOn: string })[]>`
+    SELECT to_char(c.check_on, 'YYYY-MM-DD') AS "checkOn", i.id, i.establishment_id AS "establishmentId", i.number,
+           i.due_date AS "dueDate", i.total::text AS total, i.adjustment_line_count > 0 AS "hasAdjustments",
+           EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id) AS voided
+      FROM late_fine_checks c JOIN invoices i ON i.id = c.invoice_id
+     WHERE c.check_on <= ${query.today.toString()}::date
+       AND (c.check_on, c.invoice_id) > (${after.checkOn}::date, ${after.invoiceId})
+     ORDER BY c.check_on, c.invoice_id
+     LIMIT ${query.limit}`;
+  const invoices = new Map<string, FineCandidate>();
+  for (const { checkOn: _, ...invoice } of rows) invoices.set(invoice.id, invoice);
+  return { checks: rows.map((row) => ({ checkOn: row.checkOn, invoiceId: row.id })), invoices: [...invoices.values()] };
+}
+
+/**
+ * Drops the worklist rows a batch handled and writes each invoice's next look. Only the rows
+ * read are dropped: one a refund adds meanwhile stays for the next night.
+ */
+export async function completeFineChecks(tx: Tx, handled: readonly FineCheck[], next: readonly FineCheck[]) {
+  if (handled.length > 0) {
+    await tx.$executeRaw`
+      DELETE FROM late_fine_checks c
+       USING unnest(${handled.map((check) => check.checkOn)}::date[], ${handled.map((check) => check.invoiceId)}::text[])
+             AS h(check_on, invoice_id)
+       WHERE c.check_on = h.check_on AND c.invoice_id = h.invoice_id`;
+  }
+  if (next.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO late_fine_checks (check_on, invoice_id)
+      SELECT * FROM unnest(${next.map((check) => check.checkOn)}::date[], ${next.map((check) => check.invoiceId)}::text[])
+      ON CONFLICT DO NOTHING`;
+  }
 }
 
 /**

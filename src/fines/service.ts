@@ -9,15 +9,17 @@ import type { PrismaClient } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import { Money } from "../shared/money.js";
-import { periodsToAssess } from "./late-fine.js";
+import { nextFineCheck, periodsToAssess } from "./late-fine.js";
 import {
   assessedFinesOf,
+  completeFineChecks,
   correctedMonthsOf,
+  dueFineChecks,
+  type FineCheck,
   findFine,
   insertLateFines,
   listFines,
   lockFineAssessment,
-  overdueInvoices,
   settlementsOf,
 } from "./repository.js";
 
@@ -28,6 +30,9 @@ const assessmentBatchSize = 1_000;
  * Late-payment fines (billing-cycle.md §3.1). The daily job assesses every fine period that has
  * begun, once (a unique period per invoice, and an idempotent journal entry), as its own record
  * and its own entry: receivable fines against fine income, never mixed into contribution lines.
+ * It reads only the invoices its worklist (LateFineCheck) names for the day, not every invoice
+ * ever issued: an unpaid invoice is looked at on the first day of each fine period, a paid one
+ * not again unless money is taken back from it.
  *
  * Fines run from the due date of the invoice that bills an amount, except, by default, what an
  * adjustment line adds to an earlier month: that was owed since the earlier month's own due
@@ -44,7 +49,7 @@ export function createFineService(deps: { db: PrismaClient; clock: Clock; correc
   return {
     async assessLateFines(): Promise<{ invoicesExamined: number; finesAssessed: number; amount: Money }> {
       const assessedOn = today();
-      let afterId = "";
+      let after: FineCheck | undefined;
       let invoicesExamined = 0;
       let finesAssessed = 0;
       let amount = Money.zero;
@@ -52,15 +57,16 @@ export function createFineService(deps: { db: PrismaClient; clock: Clock; correc
         const batch = await db.$transaction(
           async (tx) => {
             await lockFineAssessment(tx);
-            const invoices = await overdueInvoices(tx, {
-              today: assessedOn,
-              afterId,
-              limit: assessmentBatchSize,
-              correctionsFromOriginalDueDate,
-            });
-            if (invoices.length === 0) return undefined;
+            const due = await dueFineChecks(tx, { today: assessedOn, after, limit: assessmentBatchSize });
+            if (due.checks.length === 0) return undefined;
+            const invoices = due.invoices.filter((invoice) => !invoice.voided);
             const ids = invoices.map((invoice) => invoice.id);
             const settlements = groupByInvoice(await settlementsOf(tx, ids));
+            const settlementsFor = (invoiceId: string) =>
+              (settlements.get(invoiceId) ?? []).map((settlement) => ({
+                amount: Money.fromDecimal(settlement.amount),
+                settledOn: BusinessDate.fromDateColumn(settlement.settledOn),
+              }));
             const assessed = groupByInvoice(await assessedFinesOf(tx, ids));
             const correctedIds = invoices.filter((invoice) => invoice.hasAdjustments).map((invoice) => invoice.id);
             const correctedMonths = groupByInvoice(
@@ -76,10 +82,7 @@ export function createFineService(deps: { db: PrismaClient; clock: Clock; correc
                   dueDate: ContributionMonth.fromDateColumn(corrected.month).dueDate(),
                   amount: Money.fromDecimal(corrected.amount),
                 })),
-                settlements: (settlements.get(invoice.id) ?? []).map((settlement) => ({
-                  amount: Money.fromDecimal(settlement.amount),
-                  settledOn: BusinessDate.fromDateColumn(settlement.settledOn),
-                })),
+                settlements: settlementsFor(invoice.id),
                 assessed: (assessed.get(invoice.id) ?? []).map((fine) => ({
                   number: fine.periodNumber,
                   unpaidBase: Money.fromDecimal(fine.unpaidBase),
@@ -122,7 +125,21 @@ export function createFineService(deps: { db: PrismaClient; clock: Clock; correc
                 createdAt: now,
               })),
             );
-            return { invoices, fines };
+            // Each invoice's next look goes in last, after the postings: see LateFineCheck.
+            await completeFineChecks(
+              tx,
+              due.checks,
+              invoices.flatMap((invoice) => {
+                const next = nextFineCheck({
+                  contributions: Money.fromDecimal(invoice.total),
+                  dueDate: BusinessDate.fromDateColumn(invoice.dueDate),
+                  settlements: settlementsFor(invoice.id),
+                  today: assessedOn,
+                });
+                return next ? [{ checkOn: next.toString(), invoiceId: invoice.id }] : [];
+              }),
+            );
+            return { invoices, fines, last: due.checks.at(-1) };
           },
           { timeout: 5 * 60 * 1000, maxWait: 60_000 },
         );
@@ -130,7 +147,7 @@ export function createFineService(deps: { db: PrismaClient; clock: Clock; correc
         invoicesExamined += batch.invoices.length;
         finesAssessed += batch.fines.length;
         amount = amount.plus(Money.sum(batch.fines.map((fine) => fine.amount)));
-        afterId = batch.invoices.at(-1)?.id ?? afterId;
+        after = batch.last;
       }
       return { invoicesExamined, finesAssessed, amount };
     },

@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type AssessedPeriod, finePeriod, periodsToAssess, plusMonthsClamped } from "../../src/fines/late-fine.js";
+import {
+  type AssessedPeriod,
+  finePeriod,
+  nextFineCheck,
+  periodsToAssess,
+  plusMonthsClamped,
+  type Settlement,
+} from "../../src/fines/late-fine.js";
 import { BusinessDate } from "../../src/shared/business-date.js";
 import { Money } from "../../src/shared/money.js";
 
@@ -266,6 +273,83 @@ describe("late-payment fines (billing-cycle.md §3.1)", () => {
           ).toBe(true);
         },
       ),
+    );
+  });
+
+  it("the next look: the next period's first day while unpaid, none once paid", () => {
+    const next = (payments: [string, string][], today: string) =>
+      nextFineCheck({
+        contributions: sar("1000.00"),
+        dueDate: day("2027-01-31"),
+        settlements: payments.map(([amount, on]) => ({ amount: sar(amount), settledOn: day(on) })),
+        today: day(today),
+      })?.toString();
+    expect(next([], "2027-01-20")).toBe("2027-02-01");
+    expect(next([], "2027-02-01")).toBe("2027-03-01");
+    expect(next([["400.00", "2027-02-10"]], "2027-02-28")).toBe("2027-03-01");
+    expect(next([["1000.00", "2027-02-10"]], "2027-02-28")).toBeUndefined();
+    // A payment recorded for a later day does not count yet.
+    expect(next([["1000.00", "2027-03-05"]], "2027-02-28")).toBe("2027-03-01");
+  });
+
+  it("property: looking only on the worklist's days assesses what looking every night does", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 1n, max: 10_000_000n }),
+        fc.array(
+          fc.record({ percent: fc.integer({ min: -100, max: 100 }), dayOffset: fc.integer({ min: -20, max: 240 }) }),
+          {
+            maxLength: 5,
+          },
+        ),
+        (contributions, moves) => {
+          const due = day("2026-12-15");
+          const owed = Money.fromHalalas(contributions);
+          // Payments and refunds in date order; a refund never takes back more than was paid.
+          let paid = Money.zero;
+          const settlements: Settlement[] = [];
+          for (const move of [...moves].sort((a, b) => a.dayOffset - b.dayOffset)) {
+            const base = move.percent >= 0 ? owed : paid;
+            const amount = Money.fromHalalas((base.toHalalas() * BigInt(move.percent)) / 100n);
+            if (amount.isZero()) continue;
+            paid = paid.plus(amount);
+            settlements.push({ amount, settledOn: due.plusDays(move.dayOffset) });
+          }
+          const known = (night: BusinessDate) => settlements.filter((item) => !item.settledOn.isAfter(night));
+          const assess = (night: BusinessDate, assessed: AssessedPeriod[]) =>
+            periodsToAssess({
+              contributions: owed,
+              dueDate: due,
+              settlements: known(night),
+              assessed: assessed.map(({ period, unpaidBase, amount }) => ({
+                number: period.number,
+                unpaidBase,
+                amount,
+              })),
+              today: night,
+            });
+          let everyNight: AssessedPeriod[] = [];
+          let onChecks: AssessedPeriod[] = [];
+          // The first look the day after the due date; money taken back books a look on its day.
+          let checks = [
+            due.plusDays(1),
+            ...settlements.filter((item) => item.amount.isNegative()).map((item) => item.settledOn),
+          ];
+          for (let offset = -20; offset <= 260; offset++) {
+            const night = due.plusDays(offset);
+            everyNight = [...everyNight, ...assess(night, everyNight)];
+            if (!checks.some((check) => !check.isAfter(night))) continue;
+            checks = checks.filter((check) => check.isAfter(night));
+            onChecks = [...onChecks, ...assess(night, onChecks)];
+            const next = nextFineCheck({ contributions: owed, dueDate: due, settlements: known(night), today: night });
+            if (next) checks.push(next);
+          }
+          const summary = (periods: AssessedPeriod[]) =>
+            periods.map(({ period, unpaidBase, amount }) => `${period.number}:${unpaidBase}:${amount}`);
+          expect(summary(onChecks)).toEqual(summary(everyNight));
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });

@@ -116,6 +116,14 @@ export async function issueChunkInvoices(
              subscriber_name, population, days_in_service, contributory_wage, chargeable_wage, ${columns}
         FROM billing_lines
     ),
+    -- The late-fine job's first look (see LateFineCheck): the day after the due date, or the
+    -- issue day for an invoice with corrections (they may be fined from their own months' due dates).
+    scheduled_fine_checks AS (
+      INSERT INTO late_fine_checks (check_on, invoice_id)
+      SELECT CASE WHEN adjustment_line_count > 0 THEN ${input.issueDate.toString()}::date
+                  ELSE ${input.dueDate.toString()}::date + 1 END, invoice_id
+        FROM invoice_totals WHERE total > 0 OR adjustment_line_count > 0
+    ),
     ${invoiceJournalEntries(input.month, input.issueDate)}
     SELECT id, number, establishment_id AS "establishmentId", total::text AS total,
            contribution_line_count AS "contributionLineCount",
