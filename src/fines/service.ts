@@ -2,6 +2,7 @@ import type { StaffActor } from "../auth/actor.js";
 import type { CorrectionFinePolicy } from "../config.js";
 import { credit, debit, type JournalEntryDraft } from "../ledger/journal-entry.js";
 import { postJournalEntries, reverseJournalEntry } from "../ledger/service.js";
+import { applyCreditBalancesWithin } from "../payments/record.js";
 import { BusinessDate } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import { ContributionMonth } from "../shared/contribution-month.js";
@@ -144,6 +145,23 @@ export function createFineService(deps: { db: PrismaClient; clock: Clock; correc
           { timeout: 5 * 60 * 1000, maxWait: 60_000 },
         );
         if (!batch) break;
+        // A credit balance pays the fines just assessed, as it pays an invoice issued to it
+        // (billing-cycle.md §4): money that arrived late in the day the period opened is often
+        // there already. Its own transaction, after the fines committed, takes the
+        // establishments' locks the way payments do.
+        const fined = new Set(
+          batch.fines.filter((fine) => fine.amount.isPositive()).map((fine) => fine.invoice.establishmentId),
+        );
+        if (fined.size > 0) {
+          await db.$transaction((tx) =>
+            applyCreditBalancesWithin(
+              tx,
+              [...fined],
+              { cause: "LATE_FINE", causeId: assessedOn.toString(), on: assessedOn },
+              clock.now(),
+            ),
+          );
+        }
         invoicesExamined += batch.invoices.length;
         finesAssessed += batch.fines.length;
         amount = amount.plus(Money.sum(batch.fines.map((fine) => fine.amount)));
