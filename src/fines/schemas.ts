@@ -44,5 +44,12 @@ export const LateFineResponse = z
 export const FineListResponse = z.object({ fines: z.array(LateFineResponse) }).openapi("LateFineList");
 
 export const AssessmentResponse = z
-  .object({ invoicesExamined: z.number().int(), finesAssessed: z.number().int(), amount: MoneyString })
+  .object({
+    invoicesExamined: z.number().int().openapi({
+      description:
+        "Invoices the job looked at: those its worklist named for the day (a first look the day after the due date, then one a fine period while unpaid, and one after money is taken back), not every invoice",
+    }),
+    finesAssessed: z.number().int(),
+    amount: MoneyString,
+  })
   .openapi("LateFineAssessment");
