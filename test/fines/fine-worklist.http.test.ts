@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AssessmentResponse, FineListResponse } from "../../src/fines/schemas.js";
-import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
+import { FineListResponse } from "../../src/fines/schemas.js";
+import { assessLateFines, hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
 import { applyStripeEvents, startPayment } from "../support/payments.js";
 import {
   bearer,
@@ -27,11 +27,7 @@ let paymentIntentId: string;
 const moveClockTo = async (instant: string) => {
   ({ admin, accountant } = await moveClockAndSignIn(context, instant, [payer, debtor]));
 };
-const assess = async () => {
-  const response = await requestJson(context.app, "POST", "/v1/late-fines/assessments", undefined, bearer(admin));
-  expect(response.status).toBe(200);
-  return AssessmentResponse.parse(response.body);
-};
+const assess = () => assessLateFines(context, admin);
 const finesOf = async (invoiceId: string) => {
   const response = await requestJson(
     context.app,

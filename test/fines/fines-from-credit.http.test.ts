@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AssessmentResponse } from "../../src/fines/schemas.js";
-import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
+import { assessLateFines, hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
 import { applyStripeEvents, ledgerBalances, paymentsOf, startPayment } from "../support/payments.js";
 import {
-  bearer,
   buildTestApp,
   moveClockAndSignIn,
   registerEstablishment,
-  requestJson,
   signInStaff,
   type TestContext,
 } from "../support/test-app.js";
@@ -44,8 +41,7 @@ afterAll(() => context.close());
 describe("a fine assessed while the establishment has a credit balance", () => {
   it("is paid from the credit balance at once", async () => {
     ({ admin, accountant } = await moveClockAndSignIn(context, "2026-11-15T21:30:00Z", [employer]));
-    const response = await requestJson(context.app, "POST", "/v1/late-fines/assessments", undefined, bearer(admin));
-    expect(AssessmentResponse.parse(response.body)).toEqual({ invoicesExamined: 1, finesAssessed: 1, amount: "43.00" });
+    expect(await assessLateFines(context, admin)).toEqual({ invoicesExamined: 1, finesAssessed: 1, amount: "43.00" });
 
     expect(await invoiceDetail(context, employer, invoiceId)).toMatchObject({
       status: "PAID",

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AssessmentResponse, FineListResponse, LateFineResponse } from "../../src/fines/schemas.js";
+import { FineListResponse, LateFineResponse } from "../../src/fines/schemas.js";
 import { newId } from "../../src/shared/ids.js";
-import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
+import { assessLateFines, hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
 import {
   bearer,
   buildTestApp,
@@ -24,11 +24,7 @@ async function moveClockTo(instant: string) {
   ({ admin, accountant } = await moveClockAndSignIn(context, instant, [employer]));
 }
 
-const assess = async () => {
-  const response = await requestJson(context.app, "POST", "/v1/late-fines/assessments", undefined, bearer(admin));
-  expect(response.status).toBe(200);
-  return AssessmentResponse.parse(response.body);
-};
+const assess = () => assessLateFines(context, admin);
 const balance = async (account: string) => {
   const response = await requestJson(
     context.app,

@@ -1,4 +1,5 @@
 import { BillingRunResponse } from "../../src/billing/schemas.js";
+import { AssessmentResponse } from "../../src/fines/schemas.js";
 import { InvoiceDetailResponse, InvoiceLinesResponse, InvoiceListResponse } from "../../src/invoices/schemas.js";
 import { newIdNumber } from "./people.js";
 import { bearer, requestJson, type TestContext } from "./test-app.js";
@@ -103,4 +104,12 @@ export async function hire(
   );
   if (response.status !== 201) throw new Error(`hire failed: ${JSON.stringify(response.body)}`);
   return { subscriberId: (response.body as { id: string }).id, idNumber };
+}
+
+/** Runs the late-fine job now, as its schedule would (POST /v1/late-fines/assessments), and returns what it did. */
+export async function assessLateFines(context: TestContext, adminToken: string) {
+  const response = await requestJson(context.app, "POST", "/v1/late-fines/assessments", undefined, bearer(adminToken));
+  if (response.status !== 200)
+    throw new Error(`assessment refused: ${response.status} ${JSON.stringify(response.body)}`);
+  return AssessmentResponse.parse(response.body);
 }
