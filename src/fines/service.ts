@@ -62,12 +62,16 @@ export function createFineService(deps: { db: PrismaClient; clock: Clock; correc
             if (due.checks.length === 0) return undefined;
             const invoices = due.invoices.filter((invoice) => !invoice.voided);
             const ids = invoices.map((invoice) => invoice.id);
-            const settlements = groupByInvoice(await settlementsOf(tx, ids));
-            const settlementsFor = (invoiceId: string) =>
-              (settlements.get(invoiceId) ?? []).map((settlement) => ({
-                amount: Money.fromDecimal(settlement.amount),
-                settledOn: BusinessDate.fromDateColumn(settlement.settledOn),
-              }));
+            const settlements = new Map(
+              [...groupByInvoice(await settlementsOf(tx, ids))].map(([invoiceId, rows]) => [
+                invoiceId,
+                rows.map((row) => ({
+                  amount: Money.fromDecimal(row.amount),
+                  settledOn: BusinessDate.fromDateColumn(row.settledOn),
+                })),
+              ]),
+            );
+            const settlementsFor = (invoiceId: string) => settlements.get(invoiceId) ?? [];
             const assessed = groupByInvoice(await assessedFinesOf(tx, ids));
             const correctedIds = invoices.filter((invoice) => invoice.hasAdjustments).map((invoice) => invoice.id);
             const correctedMonths = groupByInvoice(

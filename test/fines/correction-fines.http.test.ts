@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { AssessmentResponse, FineListResponse } from "../../src/fines/schemas.js";
-import { hire, invoicesOf, runBilling } from "../support/billing.js";
+import { assessLateFines, hire, invoicesOf, lateFinesOf, runBilling } from "../support/billing.js";
 import {
   bearer,
   buildTestApp,
@@ -40,19 +39,9 @@ async function billCorrectionLate(environment: Record<string, string> = {}) {
 
   const assessOn = async (instant: string) => {
     const { admin: staff, accountant } = await moveClockAndSignIn(context, instant, [employer]);
-    const assessed = await requestJson(context.app, "POST", "/v1/late-fines/assessments", undefined, bearer(staff));
-    expect(assessed.status).toBe(200);
-    AssessmentResponse.parse(assessed.body);
-    const listed = await requestJson(
-      context.app,
-      "GET",
-      `/v1/late-fines?invoiceId=${november?.id}`,
-      undefined,
-      bearer(accountant),
-    );
-    expect(listed.status).toBe(200);
+    await assessLateFines(context, staff);
     // Latest period first, as the list answers.
-    return FineListResponse.parse(listed.body).fines.map((fine) => ({
+    return (await lateFinesOf(context, accountant, november?.id as string)).map((fine) => ({
       period: fine.periodNumber,
       start: fine.periodStart,
       unpaidBase: fine.unpaidBase,

@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FineListResponse } from "../../src/fines/schemas.js";
-import { assessLateFines, hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
+import { assessLateFines, hire, invoiceDetail, invoicesOf, lateFinesOf, runBilling } from "../support/billing.js";
 import { applyStripeEvents, startPayment } from "../support/payments.js";
 import {
-  bearer,
   buildTestApp,
   moveClockAndSignIn,
   registerEstablishment,
-  requestJson,
   signInStaff,
   type TestContext,
 } from "../support/test-app.js";
@@ -28,21 +25,13 @@ const moveClockTo = async (instant: string) => {
   ({ admin, accountant } = await moveClockAndSignIn(context, instant, [payer, debtor]));
 };
 const assess = () => assessLateFines(context, admin);
-const finesOf = async (invoiceId: string) => {
-  const response = await requestJson(
-    context.app,
-    "GET",
-    `/v1/late-fines?invoiceId=${invoiceId}`,
-    undefined,
-    bearer(accountant),
-  );
-  return FineListResponse.parse(response.body).fines.map((fine) => [
+const finesOf = async (invoiceId: string) =>
+  (await lateFinesOf(context, accountant, invoiceId)).map((fine) => [
     fine.periodNumber,
     fine.periodStart,
     fine.unpaidBase,
     fine.amount,
   ]);
-};
 
 beforeAll(async () => {
   context = await buildTestApp();

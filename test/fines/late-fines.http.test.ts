@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FineListResponse, LateFineResponse } from "../../src/fines/schemas.js";
+import { LateFineResponse } from "../../src/fines/schemas.js";
 import { newId } from "../../src/shared/ids.js";
-import { assessLateFines, hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
+import { assessLateFines, hire, invoiceDetail, invoicesOf, lateFinesOf, runBilling } from "../support/billing.js";
 import {
   bearer,
   buildTestApp,
@@ -35,16 +35,7 @@ const balance = async (account: string) => {
   );
   return (response.body as { balance: string }).balance;
 };
-const fines = async () => {
-  const response = await requestJson(
-    context.app,
-    "GET",
-    `/v1/late-fines?invoiceId=${invoiceId}`,
-    undefined,
-    bearer(accountant),
-  );
-  return FineListResponse.parse(response.body).fines;
-};
+const fines = () => lateFinesOf(context, accountant, invoiceId);
 
 beforeAll(async () => {
   context = await buildTestApp();

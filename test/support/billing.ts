@@ -1,5 +1,5 @@
 import { BillingRunResponse } from "../../src/billing/schemas.js";
-import { AssessmentResponse } from "../../src/fines/schemas.js";
+import { AssessmentResponse, FineListResponse } from "../../src/fines/schemas.js";
 import { InvoiceDetailResponse, InvoiceLinesResponse, InvoiceListResponse } from "../../src/invoices/schemas.js";
 import { newIdNumber } from "./people.js";
 import { bearer, requestJson, type TestContext } from "./test-app.js";
@@ -112,4 +112,17 @@ export async function assessLateFines(context: TestContext, adminToken: string) 
   if (response.status !== 200)
     throw new Error(`assessment refused: ${response.status} ${JSON.stringify(response.body)}`);
   return AssessmentResponse.parse(response.body);
+}
+
+/** An invoice's late fines as staff see them (GET /v1/late-fines?invoiceId=…), latest period first. */
+export async function lateFinesOf(context: TestContext, staffToken: string, invoiceId: string) {
+  const response = await requestJson(
+    context.app,
+    "GET",
+    `/v1/late-fines?invoiceId=${invoiceId}`,
+    undefined,
+    bearer(staffToken),
+  );
+  if (response.status !== 200) throw new Error(`fines refused: ${response.status} ${JSON.stringify(response.body)}`);
+  return FineListResponse.parse(response.body).fines;
 }
