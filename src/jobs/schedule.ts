@@ -58,6 +58,12 @@ export function scheduleJobs(deps: {
   billing
     .resumeUnfinishedRuns()
     .catch((error: unknown) => logger.error({ err: error }, "could not resume billing runs"));
+  // Events stored but not applied when a process stopped, or stored by processes that only take
+  // deliveries (WEBHOOK_APPLY_ON_RECEIPT=false), are applied now rather than at the first sweep.
+  stripe.webhooks
+    .drain()
+    .then((result) => logger.info({ job: "apply-stripe-events", result }, "pending Stripe events applied at start"))
+    .catch((error: unknown) => logger.error({ err: error }, "could not apply pending Stripe events at start"));
 
   const tasks = [
     job("bill-months-due", deps.config.billing.runCron, async () =>
