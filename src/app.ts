@@ -28,7 +28,7 @@ import { createLedgerService } from "./ledger/service.js";
 import { configuredSmsSender } from "./messaging/configured.js";
 import { createLogEmailSender, type SmsSender } from "./messaging/senders.js";
 import { createMessaging } from "./messaging/service.js";
-import { createStripeProcessing } from "./payments/processing.js";
+import { createStripeProcessingFor, type StripeProcessing } from "./payments/processing.js";
 import { paymentRoutes } from "./payments/routes.js";
 import { createPaymentService } from "./payments/service.js";
 import type { StripeConnection } from "./payments/stripe-gateway.js";
@@ -67,6 +67,8 @@ export type AppDeps = {
   readText: ReadText;
   /** Stripe, or the local stand-in, and the webhook signing secret. */
   stripe: StripeConnection;
+  /** The process's Stripe processing, shared with its jobs (main.ts); the app makes its own when absent. */
+  stripeProcessing?: StripeProcessing | undefined;
   /** Signs certificates (loaded by main.ts from configuration or the data folder). */
   certificateSigner: CertificateSigner;
   /** Tests replace the captcha's text with one they know; the picture is still svg-captcha's. */
@@ -151,14 +153,7 @@ export function createApp(deps: AppDeps) {
   const invoices = createInvoiceService({ db: deps.db, clock: deps.clock, employers });
   app.route("/", invoiceRoutes(invoices, auth));
 
-  const processing = createStripeProcessing({
-    db: deps.db,
-    clock: deps.clock,
-    logger: deps.logger,
-    stripe: deps.stripe,
-    workers: deps.config.payments.webhookWorkers,
-    applyOnReceipt: deps.config.payments.applyOnReceipt,
-  });
+  const processing = deps.stripeProcessing ?? createStripeProcessingFor(deps);
   const payments = createPaymentService({
     db: deps.db,
     clock: deps.clock,

@@ -5,6 +5,7 @@ import { loadCertificateSigner } from "./certificates/signing.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { scheduleJobs } from "./jobs/schedule.js";
 import { deliverOverHttp, startLocalStripe } from "./payments/local-stripe/start.js";
+import { createStripeProcessingFor } from "./payments/processing.js";
 import { createStripeClient, type StripeConnection } from "./payments/stripe-gateway.js";
 import { monotonicMilliseconds, systemClock } from "./shared/clock.js";
 import { DatabaseUnreachableError } from "./shared/db/database.js";
@@ -17,6 +18,7 @@ import {
 } from "./shared/db/migrations.js";
 import { openConfiguredDatabase } from "./shared/db/open-configured-database.js";
 import { createLogger } from "./shared/logger.js";
+import { storedEventsChannel } from "./webhooks/repository.js";
 
 /**
  * Process entry: the only place that wires real dependencies. Configuration, database,
@@ -70,6 +72,13 @@ async function startService(): Promise<void> {
   if (localStripe)
     logger.info({ url: localStripe.url }, "no STRIPE_SECRET_KEY: payments use the local Stripe stand-in");
 
+  const stripeProcessing = createStripeProcessingFor({
+    db: database.prisma,
+    clock: systemClock,
+    logger,
+    stripe,
+    config,
+  });
   const app = createApp({
     db: database.prisma,
     clock: systemClock,
@@ -79,10 +88,20 @@ async function startService(): Promise<void> {
     openSnapshot: database.openSnapshot,
     readText: database.readText,
     stripe,
+    stripeProcessing,
     certificateSigner: loadCertificateSigner(config.certificates.signingKey),
   });
 
-  const jobs = scheduleJobs({ db: database.prisma, clock: systemClock, logger, config, stripe });
+  const jobs = scheduleJobs({ db: database.prisma, clock: systemClock, logger, config, stripe: stripeProcessing });
+  // A process that applies events hears at once when another one stores some (a web process
+  // with WEBHOOK_APPLY_ON_RECEIPT=false, the Worker entry), instead of at its next sweep.
+  const storedEvents =
+    config.payments.applyOnReceipt && database.listen
+      ? database.listen(storedEventsChannel, {
+          onNotification: () => stripeProcessing.webhooks.wake(),
+          onError: (error) => logger.warn({ err: error }, "listening for stored Stripe events: reconnecting"),
+        })
+      : undefined;
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (address) => {
     serviceUrl = `http://127.0.0.1:${address.port}`;
@@ -100,6 +119,7 @@ async function startService(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "stopping");
     jobs.stop();
+    void storedEvents?.close();
     void localStripe?.close();
     server.close(() => {
       database.close().then(

@@ -7,8 +7,7 @@ import { purgeExpiredIdempotencyKeys } from "../idempotency/service.js";
 import { configuredSmsSender } from "../messaging/configured.js";
 import { createLogEmailSender } from "../messaging/senders.js";
 import { createMessaging } from "../messaging/service.js";
-import { createStripeProcessing } from "../payments/processing.js";
-import type { StripeConnection } from "../payments/stripe-gateway.js";
+import type { StripeProcessing } from "../payments/processing.js";
 import { AGENCY_TIME_ZONE } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
@@ -27,12 +26,12 @@ export function scheduleJobs(deps: {
   clock: Clock;
   logger: Logger;
   config: Config;
-  stripe: StripeConnection;
+  /** The process's Stripe processing, shared with its HTTP app. */
+  stripe: StripeProcessing;
 }): {
   stop(): void;
 } {
-  const { logger } = deps;
-  const stripe = createStripeProcessing({ ...deps, workers: deps.config.payments.webhookWorkers });
+  const { logger, stripe } = deps;
   const billing = createBillingService({ ...deps, ...deps.config.billing });
   const fines = createFineService({ ...deps, correctionFinesFrom: deps.config.billing.correctionFinesFrom });
   const messaging = createMessaging({

@@ -1,3 +1,4 @@
+import type { Config } from "../config.js";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import type { Logger } from "../shared/logger.js";
@@ -24,3 +25,21 @@ export function createStripeProcessing(deps: {
 }
 
 export type StripeProcessing = ReturnType<typeof createStripeProcessing>;
+
+/** The processing a service process runs, as its configuration sets it. */
+export function createStripeProcessingFor(deps: {
+  db: PrismaClient;
+  clock: Clock;
+  logger: Logger;
+  stripe: StripeConnection;
+  config: Config;
+}): StripeProcessing {
+  return createStripeProcessing({
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger,
+    stripe: deps.stripe,
+    workers: deps.config.payments.webhookWorkers,
+    applyOnReceipt: deps.config.payments.applyOnReceipt,
+  });
+}

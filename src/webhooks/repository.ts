@@ -10,6 +10,12 @@ import {
 
 export type StoredEvent = { id: string; type: string; payload: string; attempts: number };
 
+/**
+ * The channel a statement storing new events notifies when it commits (the migration
+ * stripe_events_announced puts the trigger on stripe_events), whichever process ran it.
+ */
+export const storedEventsChannel = "stripe_events_stored";
+
 /** Stores verified deliveries in one statement (see storeEventsStatement). */
 export async function storeEvents(db: PrismaClient, deliveries: readonly Delivery[]): Promise<StoreOutcome[]> {
   const rows = await db.$queryRawUnsafe<{ id: string; inserted: boolean; status: string }[]>(

@@ -344,6 +344,9 @@ export function createWebhookService(deps: {
     /** Applies every due event and resolves when done (a call during a drain waits for a fresh one). */
     drain: loop.drain,
 
+    /** Starts applying what is due without waiting for it: another process stored events (storedEventsChannel). */
+    wake: loop.wake,
+
     listEvents: (query: Parameters<typeof listEvents>[1]) => listEvents(db, query),
 
     /**

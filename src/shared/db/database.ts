@@ -11,6 +11,7 @@ import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { type Prisma, PrismaClient } from "../../generated/prisma/client.js";
+import { type ListenOptions, listenForNotifications, type NotificationListener } from "./notifications.js";
 
 export type { PrismaClient };
 /** What a repository function receives: the client, or the transaction it runs in. */
@@ -34,6 +35,8 @@ export type Database = {
   readonly openSnapshot?: OpenSnapshot;
   /** Large text answers, straight from the driver on PostgreSQL (see ReadText). */
   readonly readText: ReadText;
+  /** PostgreSQL only: LISTEN on a channel over a connection of its own (see listenForNotifications). */
+  readonly listen?: (channel: string, options: ListenOptions) => NotificationListener;
   close(): Promise<void>;
 };
 
@@ -148,6 +151,7 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
     description,
     prisma,
     openSnapshot: () => openPostgresSnapshot(pool),
+    listen: (channel, listenOptions) => listenForNotifications(connection, channel, listenOptions),
     async readText(statement) {
       const name = preparedStatementName({ sql: statement.text });
       const result = await pool.query<[string | null]>({
