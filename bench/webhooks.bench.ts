@@ -202,6 +202,35 @@ async function benchmarkApart(url: string, database: Database, events: number): 
   }
 }
 
+/**
+ * The deployment WEBHOOK_APPLY_ON_RECEIPT=false is for, both processes running at once: a web
+ * process that only stores deliveries and a worker that applies them, woken by the notification
+ * each stored burst sends (its sweep every 5 s, as the README advises, only catches retries).
+ * A warm-up first, as for the single process.
+ */
+async function benchmarkSideBySide(url: string, database: Database, events: number): Promise<void> {
+  const stand = await startLocalStripe({ port: 0, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET });
+  const environment = { ...serviceEnvironment(url, stand.url), STRIPE_EVENT_SWEEP_CRON: "*/5 * * * * *" };
+  const label = "PostgreSQL, a web process storing beside a worker applying";
+  try {
+    const worker = await startService(environment, { entry: "build" });
+    try {
+      const web = await startService({ ...environment, WEBHOOK_APPLY_ON_RECEIPT: "false" }, { entry: "build" });
+      try {
+        const warmUp = events / 2;
+        await ingest(`${label}, warm-up`, web.url, database, payments(stand, events, warmUp, { warmUp: true }), warmUp);
+        await ingest(`${label}, in order`, web.url, database, payments(stand, events, events), events);
+      } finally {
+        await web.stop();
+      }
+    } finally {
+      await worker.stop();
+    }
+  } finally {
+    await stand.close();
+  }
+}
+
 function serviceEnvironment(databaseUrl: string, standUrl: string): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
@@ -268,6 +297,7 @@ export async function benchmarkWebhooks(options: { postgres: boolean }): Promise
       await seed(database);
       await benchmarkOn("PostgreSQL", database, stand, { baseUrl: service.url, close: () => service.stop() }, 4_000);
       await benchmarkApart(scratch.url, database, 4_000);
+      await benchmarkSideBySide(scratch.url, database, 4_000);
     } finally {
       await database.close();
       await scratch.drop();
