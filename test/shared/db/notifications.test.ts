@@ -96,7 +96,7 @@ describe.runIf(testDatabaseKind() === "postgresql")("listening for notifications
     );
     expect(errors.length).toBeGreaterThanOrEqual(1);
     // Started twice: once at first, once after the loss (the catch-up call).
-    expect(heard.filter((payload) => payload === undefined)).toHaveLength(2);
+    await eventually(() => heard.filter((payload) => payload === undefined).length === 2, "the catch-up call");
 
     await notify(channel, "after the loss");
     await eventually(() => heard.includes("after the loss"), "the notification after the loss");
