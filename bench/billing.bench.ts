@@ -121,7 +121,10 @@ async function billMonth(database: Database, label: string, employments: number)
     workers: label === "PostgreSQL" ? Number(process.env.BILLING_RUN_WORKERS ?? 2) : 1,
     ...(process.env.BILLING_PARTITION_LINES ? { partitionLines: Number(process.env.BILLING_PARTITION_LINES) } : {}),
   });
-  let peakRss = process.memoryUsage().rss;
+  // The process may hold what earlier benchmarks left (a full `npm run bench` runs the PGlite
+  // ledger export first), so the RSS at the start is printed beside the peak.
+  const startRss = process.memoryUsage().rss;
+  let peakRss = startRss;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
@@ -155,7 +158,11 @@ async function billMonth(database: Database, label: string, employments: number)
     `${label}: bare INSERT … SELECT of as many lines`,
     `${(baselineBefore / 1000).toFixed(2)} s before the run, ${(baselineAfter / 1000).toFixed(2)} s after; run / their mean = ${(milliseconds / baseline).toFixed(1)}x (target ≤ 4x)`,
   );
-  printFigure("billing run", `${label}: peak RSS of this process`, `${Math.round(peakRss / 1_048_576)} MB`);
+  printFigure(
+    "billing run",
+    `${label}: peak RSS of this process`,
+    `${Math.round(peakRss / 1_048_576)} MB (${Math.round(startRss / 1_048_576)} MB as the run started)`,
+  );
   const [entries] = await database.prisma.$queryRawUnsafe<{ entries: number; lines: number }[]>(
     `SELECT count(*)::int AS entries, sum(line_count)::int AS lines FROM journal_entries WHERE source_type = 'INVOICE'`,
   );
