@@ -119,10 +119,10 @@ async function startService(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "stopping");
     jobs.stop();
-    void storedEvents?.close();
+    const listening = storedEvents?.close();
     void localStripe?.close();
     server.close(() => {
-      database.close().then(
+      Promise.all([listening, database.close()]).then(
         () => process.exit(0),
         () => process.exit(1),
       );
