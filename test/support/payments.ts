@@ -1,9 +1,16 @@
+import { readFileSync } from "node:fs";
 import { TrialBalanceResponse } from "../../src/exports/schemas.js";
 import { PaymentAttemptResponse, PaymentListResponse } from "../../src/payments/schemas.js";
 import { DrainResponse } from "../../src/webhooks/schemas.js";
 import { bearer, requestJson, type TestContext } from "./test-app.js";
 
 type Employer = { establishment: { id: string }; token: string };
+
+/** A Stripe event fixture from webhooks/ as its raw text, under another event id when given. */
+export function stripeFixture(type: string, options: { eventId?: string } = {}): string {
+  const text = readFileSync(new URL(`../../webhooks/${type}.json`, import.meta.url), "utf8");
+  return options.eventId === undefined ? text : text.replace(/"id": "evt_[^"]+"/, `"id": "${options.eventId}"`);
+}
 
 export async function startPayment(context: TestContext, employer: Employer, invoiceId: string, body: unknown = {}) {
   const response = await requestJson(

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,6 +7,7 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../src/config.js";
 import { StripeEventListResponse } from "../../src/webhooks/schemas.js";
+import { stripeFixture } from "../support/payments.js";
 import { type RunningService, startService } from "../support/service-process.js";
 import { testDatabaseKind } from "../support/test-database.js";
 
@@ -68,8 +68,7 @@ async function statusOf(service: RunningService, token: string, eventId: string)
 
 /** A signed customer.created (nothing Ishtirak acts on: it ends IGNORED) under this id. */
 function deliver(service: RunningService, eventId: string): Promise<Response> {
-  const fixture = readFileSync(new URL("../../webhooks/customer.created.json", import.meta.url), "utf8");
-  const payload = fixture.replace(/"id": "evt_[^"]+"/, `"id": "${eventId}"`);
+  const payload = stripeFixture("customer.created", { eventId });
   return fetch(`${service.url}/webhooks/stripe`, {
     method: "POST",
     headers: {

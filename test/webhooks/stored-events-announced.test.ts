@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Delivery } from "../../src/webhooks/intake.js";
 import { storedEventsChannel, storeEvents } from "../../src/webhooks/repository.js";
+import { stripeFixture } from "../support/payments.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 /**
@@ -45,10 +45,8 @@ afterAll(async () => {
   await database.drop();
 });
 
-const fixture = readFileSync(new URL("../../webhooks/customer.created.json", import.meta.url), "utf8");
-
 function delivery(eventId: string): Delivery {
-  const rawBody = fixture.replace(/"id": "evt_[^"]+"/, `"id": "${eventId}"`);
+  const rawBody = stripeFixture("customer.created", { eventId });
   return { event: JSON.parse(rawBody) as Stripe.Event, rawBody, receivedAt: new Date() };
 }
 

@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../src/config.js";
 import { Money } from "../../src/shared/money.js";
 import { StripeEventListResponse, WebhookReceiptResponse } from "../../src/webhooks/schemas.js";
 import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
-import { applyStripeEvents, ledgerBalances, paymentsOf, startPayment } from "../support/payments.js";
+import { applyStripeEvents, ledgerBalances, paymentsOf, startPayment, stripeFixture } from "../support/payments.js";
 import {
   bearer,
   buildTestApp,
@@ -25,10 +24,6 @@ type Employer = Awaited<ReturnType<typeof registerEstablishment>>;
 const pool: Employer[] = [];
 const stand = () => context.stripe.local.state;
 const nowSeconds = () => Math.floor(context.clock.now().getTime() / 1000);
-
-function fixture(type: string): string {
-  return readFileSync(new URL(`../../webhooks/${type}.json`, import.meta.url), "utf8");
-}
 
 function sign(payload: string, options: { secret?: string; timestamp?: number } = {}): string {
   return Stripe.webhooks.generateTestHeaderString({
@@ -70,7 +65,7 @@ afterAll(() => context.close());
 
 describe("verifying Stripe's signature", () => {
   it("refuses a wrong secret, a changed body, a missing header and an old signature, storing nothing", async () => {
-    const payload = fixture("customer.created");
+    const payload = stripeFixture("customer.created");
     const before = (await storedEvents()).length;
     expectError(await post(payload, sign(payload, { secret: "whsec_someone_else" })), 400, "WEBHOOK_SIGNATURE_INVALID");
     expectError(await post(payload.replace("payroll@", "attacker@"), sign(payload)), 400, "WEBHOOK_SIGNATURE_INVALID");
@@ -104,7 +99,7 @@ describe("verifying Stripe's signature", () => {
 
 describe("storing and applying events", () => {
   it("stores an unknown event type and acknowledges it, applying nothing", async () => {
-    const payload = fixture("customer.created");
+    const payload = stripeFixture("customer.created");
     const response = await post(payload, sign(payload));
     expect(response.status).toBe(200);
     expect(WebhookReceiptResponse.parse(response.body)).toMatchObject({ type: "customer.created", stored: "new" });
@@ -134,7 +129,7 @@ describe("storing and applying events", () => {
   });
 
   it("stores many deliveries arriving at once (stored together) each once, answering each for itself", async () => {
-    const template = JSON.parse(fixture("customer.created")) as { id: string; created: number };
+    const template = JSON.parse(stripeFixture("customer.created")) as { id: string; created: number };
     const payloads = Array.from({ length: 30 }, (_, index) =>
       JSON.stringify({ ...template, id: `evt_burst${String(index).padStart(3, "0")}`, created: nowSeconds() }),
     );
@@ -189,7 +184,7 @@ describe("storing and applying events", () => {
   });
 
   it("keeps an event about a payment Stripe does not know pending, with the error, and posts nothing", async () => {
-    const payload = fixture("payment_intent.succeeded");
+    const payload = stripeFixture("payment_intent.succeeded");
     const before = await ledgerBalances(context, accountant);
     expect((await post(payload, sign(payload))).status).toBe(200);
     await applyStripeEvents(context, admin);
@@ -340,7 +335,7 @@ describe("applying on receipt", () => {
     const receiving = await buildTestApp({ stripeEvents: "kept" });
     try {
       const staff = (await signInStaff(receiving, "AGENCY_ADMIN")).token;
-      const template = JSON.parse(fixture("customer.created")) as { id: string; created: number };
+      const template = JSON.parse(stripeFixture("customer.created")) as { id: string; created: number };
       const now = Math.floor(receiving.clock.now().getTime() / 1000);
       const ids: string[] = [];
       // Waves a few milliseconds apart, so deliveries land while earlier ones are being applied.
