@@ -8,8 +8,15 @@ import { activeIn, type CorrectionWindow, changedSubscribers, subscriberBuckets 
 /**
  * The calculation of calculate-contributions.ts, expressed once in SQL over every (employment,
  * month) pair of a set of subscribers at once, in integer halalas: the same order of operations
- * and the same half-up rounding (div(2n + d, 2d) is n/d rounded half-up for non-negative
- * integers). A test runs both on random data and compares them row by row.
+ * and the same half-up rounding ((2n + d) / 2d, truncated, is n/d rounded half-up for
+ * non-negative integers). A test runs both on random data and compares them row by row.
+ *
+ * The arithmetic is bigint, not numeric: every operand is a whole number of halalas, days or
+ * millionths of a rate (rates have six decimals), and five shares of half a million lines took
+ * ~0.9 s longer in numeric (docs/billing.md). The largest product, 2 × wage × rate × days, stays
+ * far inside bigint for any wage under the cap (45,000 SAR: about 3e14 at a 100% rate), and an
+ * overflow would stop the statement rather than wrap. Amounts turn back into SAR by multiplying by
+ * 0.01, which is exact in numeric (dividing bigints by 100 would truncate).
  *
  * A run stages its lines partition by partition: each partition is the subscribers whose hashed
  * id falls in it, with every employment of theirs, whichever establishment and chunk it belongs
@@ -53,13 +60,12 @@ function computedLines(month: ContributionMonth, corrections: CorrectionWindow |
   const monthEnd = (start: string) => Prisma.raw(`(${start} + interval '1 month' - interval '1 day')::date`);
   const amountsOwed = amountColumns.map(
     (column) =>
-      Prisma.sql`div(2 * chargeable * (rate_${Prisma.raw(column)} * 1000000) * days + 1000000 * day_count,
-                     2 * 1000000 * day_count) AS ${Prisma.raw(column)}`,
+      Prisma.sql`(2 * chargeable * rate_${Prisma.raw(column)} * days + 1000000 * day_count) / (2000000 * day_count) AS ${Prisma.raw(column)}`,
   );
   // What was billed for an adjustment's (employment, month) so far; nothing without corrections.
   const billedAmount = (column: string) => (corrections ? `coalesce(b.${column}, 0)` : "0");
   const lineAmounts = amountColumns.map((column) =>
-    Prisma.raw(`((coalesce(a.${column}, 0) - ${billedAmount(column)}) / 100)::numeric(18,2) AS ${column}`),
+    Prisma.raw(`((coalesce(a.${column}, 0) - ${billedAmount(column)}) * 0.01)::numeric(18,2) AS ${column}`),
   );
 
   const correctionFirst = corrections ? date(corrections.firstMonth.firstDay()) : Prisma.empty;
@@ -136,19 +142,21 @@ function computedLines(month: ContributionMonth, corrections: CorrectionWindow |
              END AS days,
              LEAST(GREATEST(f.basic * 100 + CASE WHEN f.housing_in_kind THEN div(f.basic * 400 + 12, 24)
                                                  ELSE f.housing * 100 END,
-                            f.floor), f.cap) AS contributory
+                            f.floor), f.cap)::bigint AS contributory
         FROM in_force f
     ),
     weighed AS (
       -- The subscriber's wage-days in the month across employers (pairs owing nothing add NULL).
-      SELECT worked.*, sum(contributory * days) OVER (PARTITION BY subscriber_id COLLATE "C", month) AS month_wage_days
+      -- Without corrections every pair is in the one month, and partitioning by the month too made
+      -- the planner sort the rows again (it does not carry the constant month up from in_force).
+      SELECT worked.*, (sum(contributory * days) OVER (PARTITION BY subscriber_id COLLATE "C"${corrections ? Prisma.sql`, month` : Prisma.empty}))::bigint AS month_wage_days
         FROM worked
     ),
     charged AS (
       SELECT weighed.*,
              CASE WHEN days IS NULL THEN NULL
                   WHEN month_wage_days > cap * day_count
-                  THEN div(2 * contributory * cap * day_count + month_wage_days, 2 * month_wage_days)
+                  THEN (2 * contributory * cap * day_count + month_wage_days) / (2 * month_wage_days)
                   ELSE contributory END AS chargeable
         FROM weighed
     ),
@@ -158,8 +166,8 @@ function computedLines(month: ContributionMonth, corrections: CorrectionWindow |
     computed AS (
       SELECT a.establishment_id, a.kind, a.month, a.employment_id, a.subscriber_id, a.identifier_number,
              a.subscriber_name, a.population, coalesce(a.days, 0)::smallint AS days_in_service,
-             (CASE WHEN a.days IS NULL THEN 0 ELSE a.contributory END / 100)::numeric(18,2) AS contributory_wage,
-             (coalesce(a.chargeable, 0) / 100)::numeric(18,2) AS chargeable_wage,
+             (CASE WHEN a.days IS NULL THEN 0 ELSE a.contributory END * 0.01)::numeric(18,2) AS contributory_wage,
+             (coalesce(a.chargeable, 0) * 0.01)::numeric(18,2) AS chargeable_wage,
              ${Prisma.join(lineAmounts)}
         FROM owed a
         ${corrections ? Prisma.sql`LEFT JOIN billed b ON b.employment_id = a.employment_id AND b.month = a.month` : Prisma.empty}
@@ -171,10 +179,11 @@ function computedLines(month: ContributionMonth, corrections: CorrectionWindow |
 
 /**
  * Sets a staging transaction up: sorts and hashes stay in memory instead of spilling (the default
- * is 4 MB), no JIT, and the floor, cap and rates in force for each month to compute (the month,
- * and the correction window's) in an analysed temporary table (dropped at commit). Analysed,
- * because the planner cannot see how pairs match the rows of a subquery: it guessed a few dozen
- * of half a million and planned per-line index probes for everything after.
+ * is 4 MB), no JIT, and the floor and cap (in halalas) and rates (in millionths) in force for
+ * each month to compute (the month, and the correction window's) in an analysed temporary table
+ * (dropped at commit). Analysed, because the planner cannot see how pairs match the rows of a
+ * subquery: it guessed a few dozen of half a million and planned per-line index probes for
+ * everything after.
  */
 async function prepareStagingTransaction(
   tx: Tx,
@@ -187,8 +196,8 @@ async function prepareStagingTransaction(
   await tx.$executeRawUnsafe("SET LOCAL jit = off");
   const rateColumns = contributionComponents.map(
     (component) =>
-      Prisma.sql`max(r.rate) FILTER (WHERE r.branch = ${component.branch}::contribution_branch
-                                       AND r.share = ${component.share}::contribution_share) AS ${Prisma.raw(`rate_${snake(component.key)}`)}`,
+      Prisma.sql`(max(r.rate) FILTER (WHERE r.branch = ${component.branch}::contribution_branch
+                                         AND r.share = ${component.share}::contribution_share) * 1000000)::bigint AS ${Prisma.raw(`rate_${snake(component.key)}`)}`,
   );
   const months = corrections
     ? Prisma.sql`SELECT ${date(month.firstDay())} AS month
@@ -198,7 +207,7 @@ async function prepareStagingTransaction(
   await tx.$executeRawUnsafe("DROP TABLE IF EXISTS billing_terms");
   await tx.$executeRaw`
     CREATE TEMP TABLE billing_terms ON COMMIT DROP AS
-    SELECT m.month, l.population, l.floor * 100 AS floor, l.cap * 100 AS cap, ${Prisma.join(rateColumns)}
+    SELECT m.month, l.population, (l.floor * 100)::bigint AS floor, (l.cap * 100)::bigint AS cap, ${Prisma.join(rateColumns)}
       FROM (${months}) m
       JOIN LATERAL (SELECT max(from_month) AS from_month FROM rate_sets WHERE from_month <= m.month) rs ON true
       JOIN wage_limits l ON l.from_month = rs.from_month
