@@ -194,6 +194,35 @@ describe("the database enforces the ledger's rules", () => {
       `${lineColumns} VALUES ${line("je_raw3", 3, "BANK", "5.00")}, ${line("je_raw3", 4, "PROCESSOR_CASH", "-5.00")}`,
     );
     expect(message).toContain("does not balance: 4 line(s) of 2 declared");
+    // As many balanced lines as declared, numbered outside 1..line_count so no number repeats.
+    expect(
+      await rawSqlFails(
+        `${lineColumns} VALUES ${line("je_raw3", 0, "BANK", "5.00")}, ${line("je_raw3", -1, "PROCESSOR_CASH", "-5.00")}`,
+      ),
+    ).toContain("does not balance: 4 line(s) of 2 declared");
+    // The same numbers again: the key refuses them before the check.
+    expect(
+      await rawSqlFails(
+        `${lineColumns} VALUES ${line("je_raw3", 1, "BANK", "5.00")}, ${line("je_raw3", 2, "PROCESSOR_CASH", "-5.00")}`,
+      ),
+    ).toContain("journal_lines_pkey");
+    expect(await database.prisma.journalLine.count({ where: { entryId: "je_raw3" } })).toBe(2);
+  });
+
+  it("refuses lines dated otherwise than their entry, and entries whose lines are split over statements", async () => {
+    const otherDay = `('je_raw7', 2, 'PROCESSOR_CASH', NULL, -10.00, DATE '2026-11-02')`;
+    expect(
+      await rawSqlFails(
+        `WITH entry AS (${entryColumns} VALUES ${entryValues("je_raw7")} RETURNING id) ${lineColumns} VALUES ${line("je_raw7", 1, "BANK", "10.00")}, ${otherDay}`,
+      ),
+    ).toContain("date differs from the entry");
+    expect(
+      await rawSqlFails(
+        `WITH entry AS (${entryColumns} VALUES ${entryValues("je_raw8")} RETURNING id) ${lineColumns} VALUES ${line("je_raw8", 1, "BANK", "10.00")};\n` +
+          `${lineColumns} VALUES ${line("je_raw8", 2, "PROCESSOR_CASH", "-10.00")}`,
+      ),
+    ).toContain("does not balance: 1 line(s) of 2 declared");
+    expect(await database.prisma.journalEntry.count({ where: { id: { in: ["je_raw7", "je_raw8"] } } })).toBe(0);
   });
 
   it("refuses updates, deletes and truncation of posted entries and lines", async () => {
