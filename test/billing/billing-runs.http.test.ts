@@ -131,6 +131,63 @@ describe("a billing run", () => {
     expect(await prisma.invoiceLine.count()).toBe(linesBefore);
   });
 
+  it("refuses in the database an invoice of no billing run, a fine check of no invoice, and removing a run with invoices", async () => {
+    const prisma = context.database.prisma;
+    const [issued] = await prisma.invoice.findMany({ take: 1, orderBy: { id: "asc" } });
+    if (!issued) throw new Error("expected an issued invoice");
+    const invoicesBefore = await prisma.invoice.count();
+    // A copy of an issued invoice for another month, with or without a run that exists.
+    const copyInvoice = (id: string, runId: string) => `
+      INSERT INTO invoices
+      SELECT '${id}', number || '-${id}', establishment_id, contribution_month - interval '1 year', '${runId}',
+             issue_date, due_date, annuities_employer, annuities_employee, saned_employer, saned_employee,
+             hazards_employer, adjustment_total, total, contribution_line_count, adjustment_line_count, created_at
+        FROM invoices WHERE id = '${issued.id}'`;
+    await expect(prisma.$executeRawUnsafe(copyInvoice("inv_norun", "run_none"))).rejects.toThrow(
+      /billing run run_none, which does not exist/,
+    );
+    expect(await prisma.invoice.count()).toBe(invoicesBefore);
+    // The same copy naming the invoice's own run passes the check (rolled back: invoices stay).
+    await expect(
+      prisma.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe(copyInvoice("inv_copy", issued.billingRunId));
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+
+    const checksBefore = await prisma.lateFineCheck.count();
+    await expect(
+      prisma.$executeRawUnsafe(
+        `INSERT INTO late_fine_checks (check_on, invoice_id) VALUES (date '2030-01-01', '${issued.id}'), (date '2030-01-01', 'inv_none')`,
+      ),
+    ).rejects.toThrow(/late-fine checks refer to invoice inv_none, which does not exist/);
+    await prisma.$executeRawUnsafe(
+      `INSERT INTO late_fine_checks (check_on, invoice_id) VALUES (date '2030-01-02', '${issued.id}')`,
+    );
+    await expect(
+      prisma.$executeRawUnsafe(
+        `UPDATE late_fine_checks SET invoice_id = 'inv_none' WHERE check_on = date '2030-01-02' AND invoice_id = '${issued.id}'`,
+      ),
+    ).rejects.toThrow(/invoice inv_none, which does not exist/);
+    await prisma.$executeRawUnsafe(`DELETE FROM late_fine_checks WHERE check_on = date '2030-01-02'`);
+    expect(await prisma.lateFineCheck.count()).toBe(checksBefore);
+
+    const runId = issued.billingRunId;
+    await expect(prisma.$executeRawUnsafe(`DELETE FROM billing_runs WHERE id = '${runId}'`)).rejects.toThrow(
+      /never deleted or renumbered/,
+    );
+    await expect(
+      prisma.$executeRawUnsafe(`UPDATE billing_runs SET id = 'run_renamed' WHERE id = '${runId}'`),
+    ).rejects.toThrow(/never deleted or renumbered/);
+    await expect(prisma.$executeRawUnsafe("TRUNCATE billing_runs CASCADE")).rejects.toThrow(
+      /never deleted or renumbered/,
+    );
+    // Its status and counters still change.
+    await prisma.$executeRawUnsafe(`UPDATE billing_runs SET id = id, updated_at = updated_at WHERE id = '${runId}'`);
+    expect(await prisma.billingRun.count({ where: { id: runId } })).toBe(1);
+    expect(await prisma.invoice.count()).toBe(invoicesBefore);
+  });
+
   it("posts one journal entry per invoice: the receivable against contributions by branch and share", async () => {
     const balance = async (account: string, establishmentId?: string) => {
       const query = establishmentId ? `?establishmentId=${establishmentId}` : "";
