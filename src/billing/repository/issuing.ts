@@ -146,16 +146,34 @@ export async function issueChunkInvoices(
  * and summarises them once.
  */
 function invoiceJournalEntries(month: ContributionMonth, issueDate: BusinessDate): Prisma.Sql {
-  const components = contributionComponents.map(
-    (component, index) =>
-      Prisma.sql`(${index + 1}, ${component.incomeAccount}, NULL::text, -i.${Prisma.raw(amountColumns[index] as string)})`,
+  const lines = [
+    { account: "RECEIVABLE_CONTRIBUTIONS", establishment: Prisma.sql`i.establishment_id`, amount: Prisma.sql`i.total` },
+    ...contributionComponents.map((component, index) => ({
+      account: component.incomeAccount,
+      establishment: Prisma.sql`NULL::text`,
+      amount: Prisma.sql`-i.${Prisma.raw(amountColumns[index] as string)}`,
+    })),
+  ];
+  const values = lines.map(
+    (line, index) => Prisma.sql`(${index}::int, ${line.account}::text, ${line.establishment}, ${line.amount})`,
+  );
+  // The entry's lines as the ledger's canonical JSON, in line order, zero lines left out: built
+  // per invoice from its own columns, where aggregating its lines in order (string_agg … ORDER
+  // BY) made PostgreSQL 15 sort every invoice's few lines apart.
+  const canonicalLines = lines.map(
+    (line) => Prisma.sql`CASE WHEN ${line.amount} <> 0
+      THEN '[' || to_json(${line.account}::text)::text || ',' || coalesce(to_json(${line.establishment})::text, 'null')
+           || ',' || to_json((${line.amount})::text)::text || ']' END`,
+  );
+  const lineCount = Prisma.join(
+    lines.map((line) => Prisma.sql`(${line.amount} <> 0)::int`),
+    " + ",
   );
   return Prisma.sql`
     entry_lines AS (
       SELECT i.invoice_id, i.entry_id, l.ordinal, l.account_code, l.establishment_id, l.amount
         FROM invoice_totals i
-        CROSS JOIN LATERAL (VALUES (0, 'RECEIVABLE_CONTRIBUTIONS', i.establishment_id, i.total),
-                                   ${Prisma.join(components)}) AS l(ordinal, account_code, establishment_id, amount)
+        CROSS JOIN LATERAL (VALUES ${Prisma.join(values)}) AS l(ordinal, account_code, establishment_id, amount)
        WHERE l.amount <> 0
     ),
     numbered_entry_lines AS (
@@ -163,13 +181,13 @@ function invoiceJournalEntries(month: ContributionMonth, issueDate: BusinessDate
         FROM entry_lines
     ),
     entries AS (
-      SELECT i.invoice_id, i.entry_id,
-             'Contribution invoice ' || i.number || ' for ' || ${month.toString()} AS description,
-             count(*)::smallint AS line_count,
-             '[' || string_agg('[' || to_json(l.account_code)::text || ',' || coalesce(to_json(l.establishment_id)::text, 'null')
-                               || ',' || to_json(l.amount::text)::text || ']', ',' ORDER BY l.line_number) || ']' AS canonical_lines
-        FROM invoice_totals i JOIN numbered_entry_lines l ON l.invoice_id = i.invoice_id
-       GROUP BY i.invoice_id, i.entry_id, i.number
+      SELECT invoice_id, entry_id, description, line_count, canonical_lines
+        FROM (SELECT i.invoice_id, i.entry_id,
+                     'Contribution invoice ' || i.number || ' for ' || ${month.toString()} AS description,
+                     (${lineCount})::smallint AS line_count,
+                     '[' || concat_ws(',', ${Prisma.join(canonicalLines)}) || ']' AS canonical_lines
+                FROM invoice_totals i) counted
+       WHERE line_count > 0
     ),
     inserted_entries AS (
       INSERT INTO journal_entries (id, idempotency_key, content_hash, source_type, source_id, entry_code, description,
