@@ -20,10 +20,10 @@ beforeAll(async () => {
   const migration = entries.find((entry) => entry.endsWith(`_${migrationName}`));
   if (!migration) throw new Error(`no ${migrationName} migration`);
   fromThisOn = entries.filter((entry) => /^\d{14}_/.test(entry) && entry >= migration).sort();
+  // Migrations are named by their time: the ones from this one on are left out (later ones may
+  // change what it creates), the lock file is kept.
   for (const entry of entries) {
-    // Migrations are named by their time: the ones from this one on are left out (later ones may
-    // change what it creates), the lock file is kept.
-    if (/^\d{14}_/.test(entry) && entry >= migration) continue;
+    if (fromThisOn.includes(entry)) continue;
     await cp(path.join(defaultMigrationProject.migrationsDirectory, entry), path.join(earlier, entry), {
       recursive: true,
     });
