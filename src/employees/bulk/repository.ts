@@ -8,6 +8,11 @@ import type { StagedRow } from "./row.js";
  */
 
 export async function createStagingTable(tx: Tx): Promise<void> {
+  // The statements below run once each over up to 100,000 rows. On PostgreSQL 15's defaults
+  // the problem check's estimate (>500,000) had it JIT-compiled with inlining and optimisation,
+  // ~0.7 s of its 1.2 s; and its hashes and the sorts of the writes spilled to disk at 4 MB.
+  await tx.$executeRawUnsafe("SET LOCAL jit = off");
+  await tx.$executeRawUnsafe("SET LOCAL work_mem = '64MB'");
   await tx.$executeRawUnsafe(`
     CREATE TEMP TABLE upload_rows (
       line integer PRIMARY KEY,
@@ -149,9 +154,10 @@ export async function applyStagedRows(
        WHERE NOT EXISTS (SELECT 1 FROM employments e
                           WHERE e.subscriber_id = s.id AND e.establishment_id = ${establishmentId} AND e.end_date IS NULL)
     ), registered AS (
+      -- A data-modifying WITH runs to completion whether or not it is read, and the wages'
+      -- foreign-key checks run at the end of the statement, when these rows are there.
       INSERT INTO employments (id, subscriber_id, establishment_id, occupation, start_date, registered_at, registered_by)
       SELECT employment_id, subscriber_id, ${establishmentId}, occupation, start_date, ${now}, ${recordedBy} FROM newcomers
-      RETURNING id
     )
     INSERT INTO wages (id, employment_id, effective_month, basic, housing, other_allowances, housing_in_kind,
                        is_retroactive_correction, correction_reason, recorded_at, recorded_by)
@@ -160,7 +166,7 @@ export async function applyStagedRows(
            date_trunc('month', n.start_date)::date < ${firstUnbilledMonth}::date,
            CASE WHEN date_trunc('month', n.start_date)::date < ${firstUnbilledMonth}::date THEN ${lateRegistrationReason} END,
            ${now}, ${recordedBy}
-      FROM newcomers n JOIN registered r ON r.id = n.employment_id`;
+      FROM newcomers n`;
 
   return { wagesRecorded, subscribersCreated, employmentsRegistered };
 }
