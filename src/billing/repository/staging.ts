@@ -179,11 +179,11 @@ function computedLines(month: ContributionMonth, corrections: CorrectionWindow |
 
 /**
  * Sets a staging transaction up: sorts and hashes stay in memory instead of spilling (the default
- * is 4 MB), no JIT, and the floor and cap (in halalas) and rates (in millionths) in force for
- * each month to compute (the month, and the correction window's) in an analysed temporary table
- * (dropped at commit). Analysed, because the planner cannot see how pairs match the rows of a
- * subquery: it guessed a few dozen of half a million and planned per-line index probes for
- * everything after.
+ * is 4 MB; JIT is off on every connection, see openPostgresDatabase), and the floor and cap (in
+ * halalas) and rates (in millionths) in force for each month to compute (the month, and the
+ * correction window's) in an analysed temporary table (dropped at commit). Analysed, because the
+ * planner cannot see how pairs match the rows of a subquery: it guessed a few dozen of half a
+ * million and planned per-line index probes for everything after.
  */
 async function prepareStagingTransaction(
   tx: Tx,
@@ -191,9 +191,6 @@ async function prepareStagingTransaction(
   corrections: CorrectionWindow | undefined,
 ): Promise<void> {
   await tx.$executeRawUnsafe("SET LOCAL work_mem = '256MB'");
-  // No JIT compilation: these statements run once each, and on PostgreSQL 15's defaults compiling
-  // them cost more than it saved (~0.5 s of a 1.6–3.5 s statement when measured).
-  await tx.$executeRawUnsafe("SET LOCAL jit = off");
   const rateColumns = contributionComponents.map(
     (component) =>
       Prisma.sql`(max(r.rate) FILTER (WHERE r.branch = ${component.branch}::contribution_branch
