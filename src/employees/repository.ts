@@ -1,4 +1,4 @@
-import type { Prisma } from "../generated/prisma/client.js";
+import { Prisma } from "../generated/prisma/client.js";
 import type { EmploymentEndReason } from "../generated/prisma/enums.js";
 import type { Tx } from "../shared/db/database.js";
 
@@ -35,16 +35,21 @@ export async function endEmployment(
 
 /** The person with their employments at this establishment and each one's wage history. */
 export async function findEmployeeAt(tx: Tx, subscriberId: string, establishmentId: string) {
-  return tx.subscriber.findFirst({
-    where: { id: subscriberId, employments: { some: { establishmentId } } },
-    include: {
-      employments: {
-        where: { establishmentId },
-        orderBy: { startDate: "asc" },
-        include: { wages: { orderBy: [{ effectiveMonth: "asc" }, { recordedAt: "asc" }] } },
-      },
-    },
+  const employments = await findEmploymentsAt(tx, subscriberId, establishmentId);
+  if (employments.length === 0) return undefined;
+  const subscriber = await tx.subscriber.findUnique({ where: { id: subscriberId } });
+  if (!subscriber) return undefined;
+  const wages = await tx.wage.findMany({
+    where: { employmentId: { in: employments.map((employment) => employment.id) } },
+    orderBy: [{ effectiveMonth: "asc" }, { recordedAt: "asc" }],
   });
+  return {
+    ...subscriber,
+    employments: employments.map((employment) => ({
+      ...employment,
+      wages: wages.filter((wage) => wage.employmentId === employment.id),
+    })),
+  };
 }
 
 export type EmployeeListFilter = {
@@ -56,30 +61,33 @@ export type EmployeeListFilter = {
   limit: number;
 };
 
-/** One page of employments in id order (ids are time-ordered), with the person. */
+/** One page of employments in id order (ids are time-ordered), each with its person. */
 export async function listEmployments(tx: Tx, filter: EmployeeListFilter) {
-  return tx.employment.findMany({
-    where: {
-      establishmentId: filter.establishmentId,
-      ...(filter.afterEmploymentId ? { id: { gt: filter.afterEmploymentId } } : {}),
-      ...(filter.activeIn
-        ? {
-            startDate: { lte: filter.activeIn.lastDay },
-            OR: [{ endDate: null }, { endDate: { gte: filter.activeIn.firstDay } }],
-          }
-        : {}),
-      ...(filter.nationality || filter.identifierNumber
-        ? {
-            subscriber: {
-              ...(filter.nationality ? { nationality: filter.nationality } : {}),
-              ...(filter.identifierNumber ? { identifierNumber: filter.identifierNumber } : {}),
-            },
-          }
-        : {}),
-    },
-    include: { subscriber: true },
-    orderBy: { id: "asc" },
-    take: filter.limit,
+  const conditions = [Prisma.sql`e.establishment_id = ${filter.establishmentId}`];
+  if (filter.afterEmploymentId) conditions.push(Prisma.sql`e.id > ${filter.afterEmploymentId}`);
+  if (filter.activeIn) {
+    conditions.push(Prisma.sql`e.start_date <= ${filter.activeIn.lastDay}::date`);
+    conditions.push(Prisma.sql`(e.end_date IS NULL OR e.end_date >= ${filter.activeIn.firstDay}::date)`);
+  }
+  if (filter.nationality) conditions.push(Prisma.sql`s.nationality = ${filter.nationality}::nationality`);
+  if (filter.identifierNumber) conditions.push(Prisma.sql`s.identifier_number = ${filter.identifierNumber}`);
+  const pairs = await tx.$queryRaw<{ employmentId: string; subscriberId: string }[]>`
+    SELECT e.id AS "employmentId", e.subscriber_id AS "subscriberId"
+      FROM employments e JOIN subscribers s ON s.id = e.subscriber_id
+     WHERE ${Prisma.join(conditions, " AND ")}
+     ORDER BY e.id
+     LIMIT ${filter.limit}`;
+  if (pairs.length === 0) return [];
+  const employmentIds = pairs.map((pair) => pair.employmentId);
+  const subscriberIds = [...new Set(pairs.map((pair) => pair.subscriberId))];
+  const [employments, subscribers] = [
+    await tx.employment.findMany({ where: { id: { in: employmentIds } }, orderBy: { id: "asc" } }),
+    await tx.subscriber.findMany({ where: { id: { in: subscriberIds } } }),
+  ];
+  const subscriberById = new Map(subscribers.map((subscriber) => [subscriber.id, subscriber]));
+  return employments.flatMap((employment) => {
+    const subscriber = subscriberById.get(employment.subscriberId);
+    return subscriber ? [{ ...employment, subscriber }] : [];
   });
 }
 

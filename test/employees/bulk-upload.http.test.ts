@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmployeeListResponse, UploadReportResponse } from "../../src/employees/schemas.js";
 import { CreatedApiKeyResponse } from "../../src/employers/schemas.js";
-import { newIdNumber } from "../support/people.js";
+import { employmentIdsOf, newIdNumber } from "../support/people.js";
 import {
   bearer,
   buildTestApp,
@@ -121,7 +121,7 @@ describe("bulk upload through the direct link", () => {
     );
     expect(UploadReportResponse.parse(retro.body)).toMatchObject({ wagesRecorded: 1 });
     const wages = await context.database.prisma.wage.findMany({
-      where: { employment: { subscriber: { identifierNumber: idNumber } } },
+      where: { employmentId: { in: await employmentIdsOf(context.database.prisma, idNumber) } },
       orderBy: { effectiveMonth: "asc" },
       select: { effectiveMonth: true, basic: true, isRetroactiveCorrection: true, correctionReason: true },
     });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmployeeListResponse, EmployeeResponse } from "../../src/employees/schemas.js";
 import { CreatedApiKeyResponse } from "../../src/employers/schemas.js";
-import { newIdNumber } from "../support/people.js";
+import { employmentIdsOf, newIdNumber, subscriberNumbered } from "../support/people.js";
 import {
   bearer,
   buildTestApp,
@@ -135,7 +135,9 @@ describe("registering employees", () => {
     for (const refused of answers.filter((answer) => answer.status !== 201))
       expectError(refused, 409, "EMPLOYMENT_ALREADY_ACTIVE");
     expect(
-      await context.database.prisma.employment.count({ where: { subscriber: { identifierNumber: body.idNumber } } }),
+      await context.database.prisma.employment.count({
+        where: { subscriberId: (await subscriberNumbered(context.database.prisma, body.idNumber)).id },
+      }),
     ).toBe(1);
   });
 
@@ -192,7 +194,8 @@ describe("wages", () => {
       ["2026-09", "11250.00", true, "raise paid from September"],
       ["2026-11", "11875.00", false, null],
     ]);
-    expect(await context.database.prisma.wage.count({ where: { employment: { subscriberId: employee.id } } })).toBe(3);
+    const employmentIds = await employmentIdsOf(context.database.prisma, employee.idNumber);
+    expect(await context.database.prisma.wage.count({ where: { employmentId: { in: employmentIds } } })).toBe(3);
 
     expectError(
       await post({ effectiveMonth: "2026-07", basic: "1.00", housing: "0", correctionReason: "x" }),
@@ -301,7 +304,9 @@ describe("the direct link", () => {
     expect(EmployeeResponse.parse(retry.body)).toEqual(EmployeeResponse.parse(first.body));
     expect(EmployeeResponse.parse(first.body).employments[0]?.wages[0]?.recordedBy).toMatch(/^api-key:key_/);
     expect(
-      await context.database.prisma.employment.count({ where: { subscriber: { identifierNumber: body.idNumber } } }),
+      await context.database.prisma.employment.count({
+        where: { subscriberId: (await subscriberNumbered(context.database.prisma, body.idNumber)).id },
+      }),
     ).toBe(1);
   });
 });
