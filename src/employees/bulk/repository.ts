@@ -153,7 +153,8 @@ export async function applyStagedRows(
                           WHERE e.subscriber_id = s.id AND e.establishment_id = ${establishmentId} AND e.end_date IS NULL)
     ), registered AS (
       -- A data-modifying WITH runs to completion whether or not it is read, and the wages'
-      -- foreign-key checks run at the end of the statement, when these rows are there.
+      -- reference check (wages_reference_employments) runs at the end of the statement, when
+      -- these rows are there.
       INSERT INTO employments (id, subscriber_id, establishment_id, occupation, start_date, registered_at, registered_by)
       SELECT employment_id, subscriber_id, ${establishmentId}, occupation, start_date, ${now}, ${recordedBy} FROM newcomers
     )
