@@ -129,18 +129,21 @@ export async function openPostgresDatabase(options: PostgresOptions): Promise<Da
     ...(options.schema ? { options: `-c search_path="${options.schema}"` } : {}),
   };
   const adapterOptions = options.schema ? { schema: options.schema } : undefined;
-  const pool = new pg.Pool({ ...connection, max: options.poolMax });
+  const pool = new pg.Pool({
+    ...connection,
+    max: options.poolMax,
+    // No JIT compilation on the service's connections. Its statements are lookups, or set-based
+    // statements that run once (billing, uploads), and PostgreSQL 15 compiles any statement whose
+    // estimate passes 100,000, estimates that young or skewed statistics reach easily: the webhook
+    // path's invoice lock compiled on every call in the bench (~1.2 ms each, half its time), the
+    // upload's problem check spent ~0.7 s of its 1.2 s compiling, billing's statements ~0.5 s each.
+    // A session setting (not a startup option, which PgBouncer refuses), awaited by the pool before
+    // it hands the new connection out; if it fails, the connection is closed and the caller gets
+    // the error instead of a connection without it.
+    onConnect: (client) => client.query("SET jit = off"),
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  // No JIT compilation on the service's connections. Its statements are lookups, or set-based
-  // statements that run once (billing, uploads), and PostgreSQL 15 compiles any statement whose
-  // estimate passes 100,000, estimates that young or skewed statistics reach easily: the webhook
-  // path's invoice lock compiled on every call in the bench (~1.2 ms each, half its time), the
-  // upload's problem check spent ~0.7 s of its 1.2 s compiling, billing's statements ~0.5 s each.
-  // A session setting (not a startup option, which PgBouncer refuses); queued before any query.
-  pool.on("connect", (client) => {
-    client.query("SET jit = off").catch(() => {});
-  });
   try {
     const client = await pool.connect();
     client.release();
