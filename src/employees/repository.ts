@@ -71,19 +71,19 @@ export async function listEmployments(tx: Tx, filter: EmployeeListFilter) {
   }
   if (filter.nationality) conditions.push(Prisma.sql`s.nationality = ${filter.nationality}::nationality`);
   if (filter.identifierNumber) conditions.push(Prisma.sql`s.identifier_number = ${filter.identifierNumber}`);
-  const pairs = await tx.$queryRaw<{ employmentId: string; subscriberId: string }[]>`
-    SELECT e.id AS "employmentId", e.subscriber_id AS "subscriberId"
-      FROM employments e JOIN subscribers s ON s.id = e.subscriber_id
+  const page = await tx.$queryRaw<{ id: string }[]>`
+    SELECT e.id FROM employments e JOIN subscribers s ON s.id = e.subscriber_id
      WHERE ${Prisma.join(conditions, " AND ")}
      ORDER BY e.id
      LIMIT ${filter.limit}`;
-  if (pairs.length === 0) return [];
-  const employmentIds = pairs.map((pair) => pair.employmentId);
-  const subscriberIds = [...new Set(pairs.map((pair) => pair.subscriberId))];
-  const [employments, subscribers] = [
-    await tx.employment.findMany({ where: { id: { in: employmentIds } }, orderBy: { id: "asc" } }),
-    await tx.subscriber.findMany({ where: { id: { in: subscriberIds } } }),
-  ];
+  if (page.length === 0) return [];
+  const employments = await tx.employment.findMany({
+    where: { id: { in: page.map((row) => row.id) } },
+    orderBy: { id: "asc" },
+  });
+  const subscribers = await tx.subscriber.findMany({
+    where: { id: { in: [...new Set(employments.map((employment) => employment.subscriberId))] } },
+  });
   const subscriberById = new Map(subscribers.map((subscriber) => [subscriber.id, subscriber]));
   return employments.flatMap((employment) => {
     const subscriber = subscriberById.get(employment.subscriberId);
