@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import cron from "node-cron";
 import { z } from "zod";
+import type { StripeRequestRates } from "./payments/stripe-pacing.js";
 
 /**
  * The only reader of the environment. Parsed once at start; a bad value stops the process
@@ -63,6 +64,13 @@ const environmentSchema = z.object({
     .optional(),
   /** Where the Stripe API is (with STRIPE_SECRET_KEY): e.g. a stripe-mock or the stand-in of another process. */
   STRIPE_API_URL: z.url().optional(),
+  /**
+   * Stripe API requests this process starts per second at most (with STRIPE_SECRET_KEY; the rest
+   * wait their turn): reads and writes apart. Stripe allows 100 of each per second in live mode
+   * (25 in test mode) and 25 per endpoint; divide among the processes that call it. 0: unpaced.
+   */
+  STRIPE_API_READS_PER_SECOND: z.coerce.number().int().min(0).max(10_000).default(20),
+  STRIPE_API_WRITES_PER_SECOND: z.coerce.number().int().min(0).max(10_000).default(20),
   /** Port of the local Stripe stand-in (only without STRIPE_SECRET_KEY); default PORT + 1. */
   LOCAL_STRIPE_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   /** Where browsers reach this service (Stripe Checkout's return links); default http://localhost:PORT. */
@@ -117,7 +125,13 @@ export type Config = Readonly<{
   };
   payments: {
     stripe:
-      | { mode: "stripe"; secretKey: string; webhookSecret: string; apiUrl?: string | undefined }
+      | {
+          mode: "stripe";
+          secretKey: string;
+          webhookSecret: string;
+          apiUrl?: string | undefined;
+          rates: StripeRequestRates;
+        }
       | { mode: "local"; port: number; webhookSecret: string };
     publicBaseUrl: string;
     webhookWorkers: number;
@@ -183,6 +197,10 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
               secretKey: variables.STRIPE_SECRET_KEY,
               webhookSecret: variables.STRIPE_WEBHOOK_SECRET,
               ...(variables.STRIPE_API_URL ? { apiUrl: variables.STRIPE_API_URL } : {}),
+              rates: {
+                readsPerSecond: variables.STRIPE_API_READS_PER_SECOND,
+                writesPerSecond: variables.STRIPE_API_WRITES_PER_SECOND,
+              },
             }
           : {
               mode: "local" as const,

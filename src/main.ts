@@ -59,16 +59,18 @@ async function startService(): Promise<void> {
           deliver: deliverOverHttp(() => `${serviceUrl}/webhooks/stripe`),
         })
       : undefined;
-  const stripe: StripeConnection = localStripe
-    ? localStripe.connection
-    : {
-        client: createStripeClient({
-          secretKey: (stripeSettings as { secretKey: string }).secretKey,
-          apiUrl: (stripeSettings as { apiUrl?: string }).apiUrl,
-        }),
-        webhookSecret: stripeSettings.webhookSecret,
-        mode: "stripe",
-      };
+  const stripe: StripeConnection =
+    stripeSettings.mode === "stripe"
+      ? {
+          client: createStripeClient({
+            secretKey: stripeSettings.secretKey,
+            apiUrl: stripeSettings.apiUrl,
+            rates: stripeSettings.rates,
+          }),
+          webhookSecret: stripeSettings.webhookSecret,
+          mode: "stripe",
+        }
+      : (localStripe as NonNullable<typeof localStripe>).connection;
   if (localStripe)
     logger.info({ url: localStripe.url }, "no STRIPE_SECRET_KEY: payments use the local Stripe stand-in");
 

@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import { Money } from "../shared/money.js";
+import { pacedHttpClient, type StripeRequestRates } from "./stripe-pacing.js";
 
 /**
  * The only module that speaks Stripe's API: it turns halalas into Money and Unix seconds
@@ -10,7 +11,7 @@ export type StripeConnection = { client: Stripe; webhookSecret: string; mode: "s
 
 export function createStripeClient(
   options: { secretKey: string } & (
-    | { local?: undefined; apiUrl?: string | undefined }
+    | { local?: undefined; apiUrl?: string | undefined; rates?: StripeRequestRates }
     | { local: { host: string; port: number } }
   ),
 ): Stripe {
@@ -24,7 +25,15 @@ export function createStripeClient(
           protocol: api.protocol === "http:" ? ("http" as const) : ("https" as const),
         }
       : {};
-  return new Stripe(options.secretKey, { maxNetworkRetries: 2, timeout: 20_000, telemetry: false, ...endpoint });
+  // The local stand-in has no rate limits to respect.
+  const rates = options.local ? undefined : options.rates;
+  return new Stripe(options.secretKey, {
+    maxNetworkRetries: 2,
+    timeout: 20_000,
+    telemetry: false,
+    ...endpoint,
+    ...(rates ? { httpClient: pacedHttpClient(Stripe.createNodeHttpClient(), rates) } : {}),
+  });
 }
 
 export type PaymentIntentSnapshot = {

@@ -26,7 +26,11 @@ async function replay(): Promise<number> {
   const stripe: StripeConnection =
     settings.mode === "stripe"
       ? {
-          client: createStripeClient({ secretKey: settings.secretKey, apiUrl: settings.apiUrl }),
+          client: createStripeClient({
+            secretKey: settings.secretKey,
+            apiUrl: settings.apiUrl,
+            rates: settings.rates,
+          }),
           webhookSecret: settings.webhookSecret,
           mode: "stripe",
         }

@@ -81,6 +81,18 @@ describe("loadConfig", () => {
     ).toMatchObject({ mode: "stripe", apiUrl: "http://127.0.0.1:12111" });
   });
 
+  it("paces Stripe requests at 20 reads and 20 writes a second unless told otherwise (0: unpaced)", () => {
+    const stripe = { STRIPE_SECRET_KEY: "sk_live_abc123", STRIPE_WEBHOOK_SECRET: "whsec_abc" };
+    expect(loadConfig(stripe).payments.stripe).toMatchObject({ rates: { readsPerSecond: 20, writesPerSecond: 20 } });
+    expect(
+      loadConfig({ ...stripe, STRIPE_API_READS_PER_SECOND: "80", STRIPE_API_WRITES_PER_SECOND: "0" }).payments.stripe,
+    ).toMatchObject({ rates: { readsPerSecond: 80, writesPerSecond: 0 } });
+    expect(() => loadConfig({ ...stripe, STRIPE_API_READS_PER_SECOND: "-1" })).toThrow(/STRIPE_API_READS_PER_SECOND/);
+    expect(() => loadConfig({ ...stripe, STRIPE_API_WRITES_PER_SECOND: "2.5" })).toThrow(
+      /STRIPE_API_WRITES_PER_SECOND/,
+    );
+  });
+
   it("uses PostgreSQL when DATABASE_URL is set, and treats empty values as unset", () => {
     const config = loadConfig({ DATABASE_URL: "postgres://u:p@db:5432/ishtirak", DATABASE_POOL_MAX: "20", PORT: "" });
     expect(config.database).toEqual({ kind: "postgresql", url: "postgres://u:p@db:5432/ishtirak", poolMax: 20 });
