@@ -62,6 +62,11 @@ export const fromUnixSeconds = (seconds: number): Date => new Date(seconds * 100
 const toUnixSeconds = (instant: Date): number => Math.floor(instant.getTime() / 1000);
 export const fromHalalas = (amount: number): Money => Money.fromHalalas(BigInt(amount));
 
+/** Stripe refused the request for the account's rate limits (429); worth trying again in a few seconds. */
+export function isRateLimited(error: unknown): boolean {
+  return error instanceof Stripe.errors.StripeRateLimitError;
+}
+
 function isNotFound(error: unknown): boolean {
   return error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404;
 }

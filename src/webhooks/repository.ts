@@ -93,6 +93,7 @@ export async function listEvents(
       processedAt: true,
       outcome: true,
       lastError: true,
+      nextAttemptAt: true,
     },
   });
 }

@@ -90,6 +90,7 @@ export function webhookRoutes(deps: { webhooks: WebhookService; auth: AuthServic
             stripeCreatedAt: event.stripeCreatedAt.toISOString(),
             receivedAt: event.receivedAt.toISOString(),
             processedAt: event.processedAt?.toISOString() ?? null,
+            nextAttemptAt: event.status === "PENDING" ? event.nextAttemptAt.toISOString() : null,
           })),
         },
         200,

@@ -31,6 +31,8 @@ export const StripeEventListResponse = z
         processedAt: z.string().nullable(),
         outcome: z.string().nullable(),
         lastError: z.string().nullable(),
+        /** When a pending event is tried next (null once it is processed, ignored or rejected). */
+        nextAttemptAt: z.string().nullable(),
       }),
     ),
   })

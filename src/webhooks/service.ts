@@ -6,7 +6,12 @@ import {
   type RecordOutcome,
   type WithinTransaction,
 } from "../payments/record.js";
-import type { PaymentIntentSnapshot, StripeConnection, StripeGateway } from "../payments/stripe-gateway.js";
+import {
+  isRateLimited,
+  type PaymentIntentSnapshot,
+  type StripeConnection,
+  type StripeGateway,
+} from "../payments/stripe-gateway.js";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient, Tx } from "../shared/db/database.js";
 import { createDrainLoop } from "../shared/drain-loop.js";
@@ -34,6 +39,12 @@ import { type StripeAction, toStripeAction } from "./translate.js";
 const leaseSeconds = 120;
 /** Longest wait between two attempts at an event that keeps failing. */
 const retryDelaySecondsMax = 3_600;
+/**
+ * The longest an event whose Stripe read was refused for the account's rate limits (429) waits
+ * before it is tried again: the limit is per second and says nothing about the event, so it
+ * does not wait out the growing back-off of an event that keeps failing.
+ */
+export const rateLimitedRetrySeconds = 10;
 /** Events leased per worker per round. */
 const leaseBatchPerWorker = 16;
 /**
@@ -184,7 +195,9 @@ export function createWebhookService(deps: {
       const message =
         (error instanceof Error ? error.message : String(error)) +
         (cause instanceof Error ? ` (${cause.message})` : "");
-      const next = new Date(clock.now().getTime() + retryDelaySeconds(stored.attempts) * 1000);
+      const backOff = retryDelaySeconds(stored.attempts);
+      const delaySeconds = isRateLimited(error) ? Math.min(backOff, rateLimitedRetrySeconds) : backOff;
+      const next = new Date(clock.now().getTime() + delaySeconds * 1000);
       logger.warn(
         { eventId: stored.id, attempts: stored.attempts, err: message },
         "stripe event not applied; will retry",

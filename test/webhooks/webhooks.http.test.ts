@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LOCAL_STRIPE_WEBHOOK_SECRET } from "../../src/config.js";
 import { Money } from "../../src/shared/money.js";
 import { StripeEventListResponse, WebhookReceiptResponse } from "../../src/webhooks/schemas.js";
+import { rateLimitedRetrySeconds, retryDelaySeconds } from "../../src/webhooks/service.js";
 import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
 import { applyStripeEvents, ledgerBalances, paymentsOf, startPayment, stripeFixture } from "../support/payments.js";
 import {
@@ -54,7 +55,7 @@ beforeAll(async () => {
   context = await buildTestApp({ stripeEvents: "kept", environment: { WEBHOOK_APPLY_ON_RECEIPT: "false" } });
   admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
   accountant = (await signInStaff(context, "ACCOUNTANT")).token;
-  for (let index = 0; index < 7; index++) {
+  for (let index = 0; index < 8; index++) {
     const employer = await registerEstablishment(context);
     await hire(context, employer, { startDate: "2026-09-01", basic: "7000.00" });
     pool.push(employer);
@@ -195,6 +196,41 @@ describe("storing and applying events", () => {
     // Not due again until its retry delay has passed.
     expect((await applyStripeEvents(context, admin)).failed).toBe(0);
     expect((await ledgerBalances(context, accountant)).accounts).toEqual(before.accounts);
+  });
+
+  it("tries an event whose Stripe read hit the rate limit again within seconds, however often it failed", async () => {
+    const employer = pool[7] as Employer;
+    const [invoice] = (await invoicesOf(context, employer)).invoices;
+    const attempt = await startPayment(context, employer, invoice?.id as string, { method: "PAYMENT_INTENT" });
+    const mark = stand().emitted.length;
+    stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded");
+    const succeeded = emittedSince(mark).find((delivery) => delivery.event.type === "payment_intent.succeeded");
+    if (!succeeded) throw new Error("no payment_intent.succeeded emitted");
+    const eventOf = async () => (await storedEvents()).find((event) => event.id === succeeded.event.id);
+    const secondsUntilNextAttempt = async () =>
+      (Date.parse((await eventOf())?.nextAttemptAt as string) - context.clock.now().getTime()) / 1000;
+
+    context.stripe.local.refuseNextRequests(1_000);
+    try {
+      expect((await post(succeeded.payload, succeeded.signature)).status).toBe(200);
+      for (let attempts = 1; attempts <= 6; attempts++) {
+        // (The event of the test before, about a PaymentIntent Stripe does not know, may fail beside it.)
+        expect((await applyStripeEvents(context, admin)).processed).toBe(0);
+        expect(await eventOf()).toMatchObject({ status: "PENDING", attempts });
+        expect((await eventOf())?.lastError).toMatch(/rate limit/i);
+        // The back-off of an event that keeps failing would wait 2, 4, … 64 s; a refused read waits at most 10.
+        expect(await secondsUntilNextAttempt()).toBe(Math.min(retryDelaySeconds(attempts), rateLimitedRetrySeconds));
+        context.clock.set(new Date(context.clock.now().getTime() + rateLimitedRetrySeconds * 1000));
+      }
+      expect(retryDelaySeconds(6)).toBeGreaterThan(rateLimitedRetrySeconds);
+    } finally {
+      context.stripe.local.refuseNextRequests(0);
+    }
+    expect((await applyStripeEvents(context, admin)).processed).toBe(1);
+    expect(await eventOf()).toMatchObject({ status: "PROCESSED", nextAttemptAt: null });
+    expect((await paymentsOf(context, employer)).payments).toEqual([
+      expect.objectContaining({ invoiceId: invoice?.id, amount: invoice?.totals.outstanding }),
+    ]);
   });
 
   it("rejects a payment in another currency: stored, nothing posted", async () => {

@@ -16,6 +16,7 @@ export function createLocalStripe(options: LocalStripeOptions) {
   const app = new Hono();
   const idempotentResponses = new Map<string, { status: number; body: unknown }>();
   const listLimitMax = 100;
+  let requestsToRefuse = 0;
 
   app.onError((error, c) => {
     if (error instanceof LocalStripeError) {
@@ -30,6 +31,20 @@ export function createLocalStripe(options: LocalStripeOptions) {
   app.use("/v1/*", async (c, next) => {
     if (!/^Bearer sk_(test|live)_\S+$/.test(c.req.header("authorization") ?? "")) {
       return c.json({ error: { type: "invalid_request_error", message: "Invalid API Key provided" } }, 401);
+    }
+    if (requestsToRefuse > 0) {
+      requestsToRefuse -= 1;
+      return c.json(
+        {
+          error: {
+            type: "invalid_request_error",
+            code: "rate_limit",
+            message:
+              "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+          },
+        },
+        429,
+      );
     }
     const key = c.req.method === "POST" ? c.req.header("idempotency-key") : undefined;
     const cacheKey = key ? `${c.req.path} ${key}` : undefined;
@@ -267,7 +282,14 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin:.3rem}button:focus{outline:3px
     return c.body(null, 204);
   });
 
-  return { app, state };
+  return {
+    app,
+    state,
+    /** The next `count` API requests are refused with 429, as Stripe's rate limiter refuses them. */
+    refuseNextRequests(count: number) {
+      requestsToRefuse = count;
+    },
+  };
 }
 
 export type LocalStripe = ReturnType<typeof createLocalStripe>;
