@@ -50,6 +50,18 @@ async function storedEvents(query = "") {
 /** The events the stand-in emitted for one object, in emission order. */
 const emittedSince = (mark: number) => stand().emitted.slice(mark);
 
+/** The employer's first invoice, paid in full at the stand-in: its payment_intent.succeeded, not yet delivered. */
+async function paidByCard(employer: Employer) {
+  const [invoice] = (await invoicesOf(context, employer)).invoices;
+  if (!invoice) throw new Error("the employer has no invoice");
+  const attempt = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
+  const mark = stand().emitted.length;
+  stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded");
+  const succeeded = emittedSince(mark).find((delivery) => delivery.event.type === "payment_intent.succeeded");
+  if (!succeeded) throw new Error("no payment_intent.succeeded emitted");
+  return { invoice, succeeded };
+}
+
 beforeAll(async () => {
   // Delivered by each test and applied only when it asks, so one drain sees them all together.
   context = await buildTestApp({ stripeEvents: "kept", environment: { WEBHOOK_APPLY_ON_RECEIPT: "false" } });
@@ -111,12 +123,7 @@ describe("storing and applying events", () => {
 
   it("stores an event delivered five times at once exactly once, and records its payment once", async () => {
     const employer = pool[0] as Employer;
-    const [invoice] = (await invoicesOf(context, employer)).invoices;
-    const attempt = await startPayment(context, employer, invoice?.id as string, { method: "PAYMENT_INTENT" });
-    const mark = stand().emitted.length;
-    stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded");
-    const succeeded = emittedSince(mark).find((delivery) => delivery.event.type === "payment_intent.succeeded");
-    if (!succeeded) throw new Error("no payment_intent.succeeded emitted");
+    const { invoice, succeeded } = await paidByCard(employer);
     const answers = await Promise.all(Array.from({ length: 5 }, () => post(succeeded.payload, succeeded.signature)));
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
     expect(answers.filter((answer) => WebhookReceiptResponse.parse(answer.body).stored === "new")).toHaveLength(1);
@@ -126,7 +133,7 @@ describe("storing and applying events", () => {
     );
     expect(stored).toMatchObject({ status: "PROCESSED", deliveries: 5 });
     expect((await paymentsOf(context, employer)).payments).toHaveLength(1);
-    expect((await invoiceDetail(context, employer, invoice?.id as string)).status).toBe("PAID");
+    expect((await invoiceDetail(context, employer, invoice.id)).status).toBe("PAID");
   });
 
   it("stores many deliveries arriving at once (stored together) each once, answering each for itself", async () => {
@@ -200,12 +207,7 @@ describe("storing and applying events", () => {
 
   it("tries an event whose Stripe read hit the rate limit again within seconds, however often it failed", async () => {
     const employer = pool[7] as Employer;
-    const [invoice] = (await invoicesOf(context, employer)).invoices;
-    const attempt = await startPayment(context, employer, invoice?.id as string, { method: "PAYMENT_INTENT" });
-    const mark = stand().emitted.length;
-    stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded");
-    const succeeded = emittedSince(mark).find((delivery) => delivery.event.type === "payment_intent.succeeded");
-    if (!succeeded) throw new Error("no payment_intent.succeeded emitted");
+    const { invoice, succeeded } = await paidByCard(employer);
     const eventOf = async () => (await storedEvents()).find((event) => event.id === succeeded.event.id);
     const secondsUntilNextAttempt = async () =>
       (Date.parse((await eventOf())?.nextAttemptAt as string) - context.clock.now().getTime()) / 1000;
@@ -229,7 +231,7 @@ describe("storing and applying events", () => {
     expect((await applyStripeEvents(context, admin)).processed).toBe(1);
     expect(await eventOf()).toMatchObject({ status: "PROCESSED", nextAttemptAt: null });
     expect((await paymentsOf(context, employer)).payments).toEqual([
-      expect.objectContaining({ invoiceId: invoice?.id, amount: invoice?.totals.outstanding }),
+      expect.objectContaining({ invoiceId: invoice.id, amount: invoice.totals.outstanding }),
     ]);
   });
 
