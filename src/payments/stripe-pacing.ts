@@ -9,11 +9,10 @@ export type StripeRequestRates = { readsPerSecond: number; writesPerSecond: numb
 /**
  * An HTTP client for the Stripe SDK that starts at most so many reads and so many writes in any
  * second, queueing the rest instead of sending them into Stripe's rate limiter. Stripe answers
- * a request over its limits with 429, which the SDK does not retry; an event whose read failed
- * would wait out the webhook workers' growing back-off, minutes to an hour, while its invoice
- * looked unpaid. In live mode Stripe allows 100 reads and 100 writes a second per account, and
- * 25 a second on any one endpoint unless it says otherwise (its "Rate limits" page): the webhook
- * workers' PaymentIntent reads all go to one endpoint.
+ * a request over its limits with 429, which the SDK does not retry: the payment started or the
+ * event applied fails and has to be tried again. In live mode Stripe allows 100 reads and 100
+ * writes a second per account, and 25 a second on any one endpoint unless it says otherwise
+ * (its "Rate limits" page): the webhook workers' PaymentIntent reads all go to one endpoint.
  *
  * Every request goes through here, the SDK's own retries and each page of a list included. The
  * window is strict (p-throttle's sliding one): no second anywhere holds more than the limit.
