@@ -240,6 +240,11 @@ function serviceEnvironment(databaseUrl: string, standUrl: string): Record<strin
     STRIPE_SECRET_KEY: "sk_test_bench",
     STRIPE_WEBHOOK_SECRET: LOCAL_STRIPE_WEBHOOK_SECRET,
     STRIPE_API_URL: standUrl.replace("localhost", "127.0.0.1"),
+    // The stand-in has no rate limits: this measures Ishtirak's own path. Against Stripe, at its
+    // default limits, each payment event's read is paced to STRIPE_API_READS_PER_SECOND (20/s):
+    // docs/payments.md "Stripe's rate limits".
+    STRIPE_API_READS_PER_SECOND: "0",
+    STRIPE_API_WRITES_PER_SECOND: "0",
   };
 }
 
