@@ -50,7 +50,10 @@ async function storedEvents(query = "") {
 /** The events the stand-in emitted for one object, in emission order. */
 const emittedSince = (mark: number) => stand().emitted.slice(mark);
 
-/** The employer's first invoice, paid in full at the stand-in: its payment_intent.succeeded, not yet delivered. */
+/**
+ * The employer's first invoice, paid in full at the stand-in: its payment_intent.succeeded, not
+ * yet delivered, and the PaymentIntent and emission mark for what the test does next.
+ */
 async function paidByCard(employer: Employer) {
   const [invoice] = (await invoicesOf(context, employer)).invoices;
   if (!invoice) throw new Error("the employer has no invoice");
@@ -59,7 +62,7 @@ async function paidByCard(employer: Employer) {
   stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded");
   const succeeded = emittedSince(mark).find((delivery) => delivery.event.type === "payment_intent.succeeded");
   if (!succeeded) throw new Error("no payment_intent.succeeded emitted");
-  return { invoice, succeeded };
+  return { invoice, succeeded, paymentIntentId: attempt.stripeObjectId as string, mark };
 }
 
 beforeAll(async () => {
@@ -167,21 +170,15 @@ describe("storing and applying events", () => {
 
   it("applies a refund that arrives before its payment by reading the payment from Stripe", async () => {
     const employer = pool[1] as Employer;
-    const [invoice] = (await invoicesOf(context, employer)).invoices;
-    const attempt = await startPayment(context, employer, invoice?.id as string, { method: "PAYMENT_INTENT" });
-    const mark = stand().emitted.length;
-    stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded");
-    await context.stripe.connection.client.refunds.create({
-      payment_intent: attempt.stripeObjectId as string,
-      amount: 5_000,
-    });
+    const { invoice, paymentIntentId, mark } = await paidByCard(employer);
+    await context.stripe.connection.client.refunds.create({ payment_intent: paymentIntentId, amount: 5_000 });
     const refunded = emittedSince(mark).find((delivery) => delivery.event.type === "charge.refunded");
     if (!refunded) throw new Error("no charge.refunded emitted");
     expect((await post(refunded.payload, refunded.signature)).status).toBe(200);
     await applyStripeEvents(context, admin);
     const receipts = await paymentsOf(context, employer);
     expect(receipts.payments).toEqual([expect.objectContaining({ refunded: "50.00" })]);
-    expect((await invoiceDetail(context, employer, invoice?.id as string)).totals.outstanding).toBe("50.00");
+    expect((await invoiceDetail(context, employer, invoice.id)).totals.outstanding).toBe("50.00");
     // The payment's own events arriving afterwards change nothing.
     for (const delivery of emittedSince(mark)) await post(delivery.payload, delivery.signature);
     await applyStripeEvents(context, admin);
