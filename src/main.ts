@@ -94,7 +94,14 @@ async function startService(): Promise<void> {
     certificateSigner: loadCertificateSigner(config.certificates.signingKey),
   });
 
-  const jobs = scheduleJobs({ db: database.prisma, clock: systemClock, logger, config, stripe: stripeProcessing });
+  const jobs = scheduleJobs({
+    db: database.prisma,
+    clock: systemClock,
+    logger,
+    config,
+    stripe: stripeProcessing,
+    embedded: database.pglite,
+  });
   // A process that applies events hears at once when another one stores some (a web process
   // with WEBHOOK_APPLY_ON_RECEIPT=false, the Worker entry), instead of at its next sweep.
   const storedEvents =

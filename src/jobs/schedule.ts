@@ -1,3 +1,4 @@
+import type { PGlite } from "@electric-sql/pglite";
 import cron from "node-cron";
 import { createSessionStore } from "../auth/sessions.js";
 import { createBillingService } from "../billing/service.js";
@@ -11,6 +12,7 @@ import type { StripeProcessing } from "../payments/processing.js";
 import { AGENCY_TIME_ZONE } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
+import { vacuumEmbeddedDatabase } from "../shared/db/embedded-maintenance.js";
 import type { Logger } from "../shared/logger.js";
 import { purgeThrottles } from "../shared/throttle.js";
 import { purgeCaptchas } from "../subscribers/captcha.js";
@@ -28,10 +30,12 @@ export function scheduleJobs(deps: {
   config: Config;
   /** The process's Stripe processing, shared with its HTTP app. */
   stripe: StripeProcessing;
+  /** The embedded database, when the service runs on one: nothing vacuums it otherwise. */
+  embedded?: PGlite | undefined;
 }): {
   stop(): void;
 } {
-  const { logger, stripe } = deps;
+  const { logger, stripe, embedded } = deps;
   const billing = createBillingService({ ...deps, ...deps.config.billing });
   const fines = createFineService({ ...deps, correctionFinesFrom: deps.config.billing.correctionFinesFrom });
   const messaging = createMessaging({
@@ -90,6 +94,7 @@ export function scheduleJobs(deps: {
       return { throttles: await purgeThrottles(deps.db, dayAgo), captchas: await purgeCaptchas(deps.db, dayAgo) };
     }),
     job("purge-ended-sessions", "40 3 * * *", () => createSessionStore(deps).purgeEnded()),
+    ...(embedded ? [job("vacuum-embedded-database", "20 4 * * *", () => vacuumEmbeddedDatabase(embedded))] : []),
   ];
   return {
     stop() {
