@@ -34,13 +34,19 @@ describe.runIf(testDatabaseKind() === "pglite")("the nightly vacuum of the embed
 
     // A transaction open when the job starts finishes first: VACUUM cannot run inside one.
     let releaseTransaction = () => {};
+    const released = new Promise<void>((resolve) => {
+      releaseTransaction = resolve;
+    });
+    let transactionOpen = () => {};
+    const opened = new Promise<void>((resolve) => {
+      transactionOpen = resolve;
+    });
     const transaction = database.prisma.$transaction(async (tx) => {
       await tx.$executeRawUnsafe("UPDATE churned SET version = version + 1 WHERE id <= 10");
-      await new Promise<void>((resolve) => {
-        releaseTransaction = resolve;
-      });
+      transactionOpen();
+      await released;
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await opened;
     const vacuum = vacuumEmbeddedDatabase(pglite);
     releaseTransaction();
     await transaction;
