@@ -206,7 +206,7 @@ async function benchmarkApart(url: string, database: Database, events: number): 
  * The deployment WEBHOOK_APPLY_ON_RECEIPT=false is for, both processes running at once: a web
  * process that only stores deliveries and a worker that applies them, woken by the notification
  * each stored burst sends (its sweep every 5 s, as the README advises, only catches retries).
- * A warm-up first, as for the single process.
+ * A warm-up first, then in order and with 30% duplicates shuffled, as for the single process.
  */
 async function benchmarkSideBySide(url: string, database: Database, events: number): Promise<void> {
   const stand = await startLocalStripe({ port: 0, webhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET });
@@ -220,6 +220,13 @@ async function benchmarkSideBySide(url: string, database: Database, events: numb
         const warmUp = events / 2;
         await ingest(`${label}, warm-up`, web.url, database, payments(stand, events, warmUp, { warmUp: true }), warmUp);
         await ingest(`${label}, in order`, web.url, database, payments(stand, events, events), events);
+        await ingest(
+          `${label}, 30% duplicates, shuffled`,
+          web.url,
+          database,
+          withDuplicatesShuffled(payments(stand, 2 * events, events), 0.3),
+          events,
+        );
       } finally {
         await web.stop();
       }
