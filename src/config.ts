@@ -33,6 +33,12 @@ const environmentSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /**
+   * How long an idle keep-alive connection stays open: longer than the idle timeout of the proxy
+   * or load balancer in front (60 s for most), which otherwise may send a request on a connection
+   * the service is closing and answer its client 502. Node's own default is 5 s.
+   */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(65_000),
   /** Invoice lines per billing-run transaction (an establishment is never split). */
   BILLING_CHUNK_LINES: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
   /**
@@ -113,6 +119,7 @@ export type Config = Readonly<{
   database: { kind: "postgresql"; url: string; poolMax: number } | { kind: "pglite"; dataDirectory: string };
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
   bodyLimitBytes: number;
+  keepAliveTimeoutMs: number;
   uploadLimitBytes: number;
   bootstrapAdmin: { email: string; password: string } | undefined;
   billing: {
@@ -176,6 +183,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
         : { kind: "postgresql" as const, url: variables.DATABASE_URL, poolMax: variables.DATABASE_POOL_MAX },
     logLevel: variables.LOG_LEVEL,
     bodyLimitBytes: variables.BODY_LIMIT_BYTES,
+    keepAliveTimeoutMs: variables.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     uploadLimitBytes: variables.UPLOAD_LIMIT_BYTES,
     bootstrapAdmin:
       variables.BOOTSTRAP_ADMIN_EMAIL && variables.BOOTSTRAP_ADMIN_PASSWORD

@@ -1,3 +1,4 @@
+import http from "node:http";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { createAuthService } from "./auth/service.js";
@@ -121,6 +122,12 @@ async function startService(): Promise<void> {
     );
     logger.info({ port: address.port, database: database.description, startupMs }, "listening");
   });
+  // Idle keep-alive connections outlive the idle timeout of whatever proxies to the service; the
+  // time allowed for a request's headers must be longer still, or it would close them first.
+  if (server instanceof http.Server) {
+    server.keepAliveTimeout = config.keepAliveTimeoutMs;
+    server.headersTimeout = config.keepAliveTimeoutMs + 1_000;
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

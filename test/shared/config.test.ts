@@ -9,6 +9,7 @@ describe("loadConfig", () => {
       database: { kind: "pglite", dataDirectory: "./data" },
       logLevel: "info",
       bodyLimitBytes: 1_048_576,
+      keepAliveTimeoutMs: 65_000,
       uploadLimitBytes: 67_108_864,
       bootstrapAdmin: undefined,
       billing: {
@@ -40,6 +41,12 @@ describe("loadConfig", () => {
     expect(loadConfig({ LATE_FINES_ON_CORRECTIONS: "INVOICE_DUE_DATE" }).billing.correctionFinesFrom).toBe(
       "INVOICE_DUE_DATE",
     );
+  });
+
+  it("keeps idle connections open for a whole number of milliseconds, at least a second", () => {
+    expect(loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: "120000" }).keepAliveTimeoutMs).toBe(120_000);
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: "500" })).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS/);
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: "1.5s" })).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS/);
   });
 
   it("applies Stripe events on receipt unless told to leave them to the sweep", () => {
