@@ -66,4 +66,36 @@ describe("idle keep-alive connections", () => {
       expect(await service.stop()).toBe(0);
     }
   }, 60_000);
+
+  it("do not hold up a stop: a request in flight is answered, then its connection is closed", async () => {
+    const service = await startService({ DATA_DIR: dataDirectory });
+    const url = new URL(service.url);
+    const socket = net.connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("error", reject);
+    });
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => {
+      answer += chunk.toString();
+    });
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    // The request has begun (headers sent, half its body) when the service is told to stop.
+    const body = '{"id":"evt_in_flight"}';
+    socket.write(
+      `POST /webhooks/stripe HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n${body.slice(0, 8)}`,
+    );
+    await waitMs(300);
+    const stopping = performance.now();
+    const exited = service.stop();
+    await waitMs(300);
+    socket.write(body.slice(8));
+    // Answered (no signature: 400), then closed, and the process ends long before the 65 s an
+    // idle keep-alive connection would otherwise be kept.
+    expect(await exited).toBe(0);
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(performance.now() - stopping).toBeLessThan(10_000);
+  }, 90_000);
 });
