@@ -124,9 +124,10 @@ async function startService(): Promise<void> {
   });
   // Idle keep-alive connections outlive the idle timeout of whatever proxies to the service; the
   // time allowed for a request's headers must be longer still, or it would close them first.
-  if (server instanceof http.Server) {
-    server.keepAliveTimeout = config.keepAliveTimeoutMs;
-    server.headersTimeout = config.keepAliveTimeoutMs + 1_000;
+  const httpServer = server instanceof http.Server ? server : undefined;
+  if (httpServer) {
+    httpServer.keepAliveTimeout = config.keepAliveTimeoutMs;
+    httpServer.headersTimeout = config.keepAliveTimeoutMs + 1_000;
   }
 
   let stopping = false;
@@ -145,7 +146,7 @@ async function startService(): Promise<void> {
     });
     // close() ends the connections idle at this moment; one answering a request now would be
     // kept open after its answer for the keep-alive timeout, holding the stop up to 65 s.
-    if (server instanceof http.Server) setInterval(() => server.closeIdleConnections(), 100).unref();
+    if (httpServer) setInterval(() => httpServer.closeIdleConnections(), 100).unref();
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
