@@ -195,6 +195,7 @@ export function createApp(deps: AppDeps) {
     inquiries,
     signer: deps.certificateSigner,
     publicBaseUrl: deps.config.payments.publicBaseUrl,
+    logger: deps.logger,
   });
   app.route("/", certificateRoutes({ certificates, trustProxy: deps.config.trustProxy }));
 

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import cron from "node-cron";
 import { z } from "zod";
+import { parseRetiredPublicKeys } from "./certificates/signing.js";
 import type { StripeRequestRates } from "./payments/stripe-pacing.js";
 
 /**
@@ -101,6 +102,17 @@ const environmentSchema = z.object({
   SMS_SENDER_ID: z.string().min(1).max(11).default("Ishtirak"),
   /** Ed25519 private key (PKCS#8 PEM) that signs certificates; unset: one kept in DATA_DIR, made on first start. */
   CERTIFICATE_SIGNING_KEY: z.string().includes("PRIVATE KEY", { message: "a PKCS#8 PEM private key" }).optional(),
+  /** Public keys (SPKI PEM blocks, one after another) of signing keys replaced: they only verify. */
+  CERTIFICATE_RETIRED_PUBLIC_KEYS: z
+    .string()
+    .superRefine((text, context) => {
+      try {
+        parseRetiredPublicKeys(text);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: `Ed25519 public keys in PEM: ${(error as Error).message}` });
+      }
+    })
+    .optional(),
   /** When queued messages are sent and employment notices written (cron): every minute. */
   NOTIFICATION_CRON: z.string().refine(cron.validate, "a cron expression").default("* * * * *"),
   /** When subscribers hear of months that went overdue unpaid (cron, Asia/Riyadh): daily at 09:00. */
@@ -148,7 +160,7 @@ export type Config = Readonly<{
   };
   trustProxy: boolean;
   sms: { kind: "log" } | { kind: "http"; url: string; token: string; senderId: string };
-  certificates: { signingKey: { pem: string } | { file: string } };
+  certificates: { signingKey: { pem: string } | { file: string }; retiredPublicKeysPem: string | undefined };
   notifications: { cron: string; overdueCron: string };
 }>;
 
@@ -235,6 +247,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       signingKey: variables.CERTIFICATE_SIGNING_KEY
         ? { pem: variables.CERTIFICATE_SIGNING_KEY }
         : { file: join(variables.DATA_DIR, "certificate-signing-key.pem") },
+      retiredPublicKeysPem: variables.CERTIFICATE_RETIRED_PUBLIC_KEYS,
     },
     notifications: { cron: variables.NOTIFICATION_CRON, overdueCron: variables.OVERDUE_NOTICE_CRON },
   });

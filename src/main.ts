@@ -92,7 +92,7 @@ async function startService(): Promise<void> {
     readText: database.readText,
     stripe,
     stripeProcessing,
-    certificateSigner: loadCertificateSigner(config.certificates.signingKey),
+    certificateSigner: loadCertificateSigner(config.certificates.signingKey, config.certificates.retiredPublicKeysPem),
   });
 
   const jobs = scheduleJobs({

@@ -9,6 +9,7 @@ import {
   CertificateSummary,
   IssueCertificateBody,
   SigningKeyResponse,
+  SigningKeysResponse,
   VerificationResponse,
   VerifyParams,
   VerifyQuery,
@@ -83,10 +84,21 @@ const signingKey = createRoute({
   responses: { 200: { description: "Key", ...jsonContent(SigningKeyResponse) } },
 });
 
+const signingKeys = createRoute({
+  method: "get",
+  path: "/verify/keys",
+  tags: ["Public"],
+  summary: "Every public key a certificate may be signed with: the current one, then those retired",
+  description:
+    "Each certificate names its key id. After the signing key is replaced, certificates signed before still verify against the retired key.",
+  responses: { 200: { description: "Keys", ...jsonContent(SigningKeysResponse) } },
+});
+
 export function certificateRoutes(deps: { certificates: CertificateService; trustProxy: boolean }) {
   const { certificates } = deps;
   return createRouter()
     .openapi(signingKey, (c) => c.json(certificates.publicKey(), 200))
+    .openapi(signingKeys, (c) => c.json(certificates.publicKeys(), 200))
     .openapi(issue, async (c) => {
       const body = c.req.valid("json") ?? {};
       const issued = await certificates.issue(subscriberActor(c.get("actor")), c.req.valid("param").subscriberId, body);

@@ -43,3 +43,15 @@ export const VerificationResponse = z
 export const SigningKeyResponse = z
   .object({ keyId: z.string(), algorithm: z.literal("Ed25519"), publicKeyPem: z.string() })
   .openapi("CertificateSigningKey");
+
+export const SigningKeysResponse = z
+  .object({
+    keys: z.array(
+      SigningKeyResponse.extend({
+        status: z.enum(["current", "retired"]).openapi({
+          description: "current signs new certificates; retired only verifies those signed before it was replaced",
+        }),
+      }),
+    ),
+  })
+  .openapi("CertificateSigningKeys");

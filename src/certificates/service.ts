@@ -5,6 +5,7 @@ import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
+import type { Logger } from "../shared/logger.js";
 import { countHit } from "../shared/throttle.js";
 import { ownSubscriberId, type SubscriberInquiries } from "../subscribers/inquiry-service.js";
 import { findInsuredPersonById } from "../subscribers/repository.js";
@@ -43,6 +44,7 @@ export function createCertificateService(deps: {
   inquiries: SubscriberInquiries;
   signer: CertificateSigner;
   publicBaseUrl: string;
+  logger: Logger;
 }) {
   const { db, clock, inquiries, signer } = deps;
 
@@ -164,12 +166,20 @@ export function createCertificateService(deps: {
       if (!record || !content || content.holder.idNumber !== id.value)
         throw new AppError("CERTIFICATE_NOT_FOUND", "no certificate with this code for this ID number");
       if (!signer.verify(record.content, record.signature, record.keyId)) {
+        // A key nobody configured is more likely a rotation that forgot to retire the old key
+        // than a forgery: the operator is told, the holder still hears "not genuine".
+        if (!signer.knowsKey(record.keyId))
+          deps.logger.warn(
+            { certificate: record.number, keyId: record.keyId },
+            "certificate signed with a key that is neither current nor retired (CERTIFICATE_RETIRED_PUBLIC_KEYS)",
+          );
         return { genuine: false as const, number: record.number };
       }
       return { genuine: true as const, number: record.number, certificate: content };
     },
 
     publicKey: () => ({ keyId: signer.keyId, algorithm: "Ed25519" as const, publicKeyPem: signer.publicKeyPem }),
+    publicKeys: () => ({ keys: signer.keys }),
   };
 }
 

@@ -1,10 +1,14 @@
 import { execFile } from "node:child_process";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.js";
 import { CertificateSummary, VerificationResponse } from "../../src/certificates/schemas.js";
+import { type CertificateSigner, signerFromPrivateKey } from "../../src/certificates/signing.js";
+import { createLogger } from "../../src/shared/logger.js";
 import { hire } from "../support/billing.js";
 import { registerSubscriber } from "../support/subscribers.js";
 import {
@@ -14,6 +18,7 @@ import {
   registerEstablishment,
   requestJson,
   type TestContext,
+  testCertificateSigner,
 } from "../support/test-app.js";
 
 const run = promisify(execFile);
@@ -160,7 +165,85 @@ describe("the certificate of contribution periods and wages", () => {
 
   it("publishes the public key it signs with", async () => {
     const response = await requestJson(context.app, "GET", "/verify/key");
-    expect(response.body).toMatchObject({ algorithm: "Ed25519", publicKeyPem: expect.stringContaining("PUBLIC KEY") });
+    expect(response.body).toEqual({
+      keyId: testCertificateSigner.keyId,
+      algorithm: "Ed25519",
+      publicKeyPem: testCertificateSigner.publicKeyPem,
+    });
+    const keys = await requestJson(context.app, "GET", "/verify/keys");
+    expect(keys.body).toEqual({ keys: [{ ...(response.body as object), status: "current" }] });
+  });
+});
+
+describe("after the signing key is replaced", () => {
+  const newKey = generateKeyPairSync("ed25519").privateKey;
+  const warnings: string[] = [];
+  /** The same database and configuration, another signer, and a log the test reads. */
+  const appSigningWith = (certificateSigner: CertificateSigner) =>
+    createApp({
+      db: context.database.prisma,
+      readText: context.database.readText,
+      clock: context.clock,
+      config: context.config,
+      logger: createLogger({ level: "warn", destination: { write: (line: string) => warnings.push(line) } }),
+      expectedMigrations: [],
+      stripe: context.stripe.connection,
+      certificateSigner,
+    });
+  const verifyWith = (app: ReturnType<typeof createApp>, code: string) =>
+    requestJson(app, "GET", `/verify/${code}?idNumber=${holder.idNumber}`);
+
+  it("still verifies certificates signed before, when the old public key is configured as retired", async () => {
+    const before = await issue();
+    const rotated = appSigningWith(signerFromPrivateKey(newKey, [createPublicKey(testCertificateSigner.publicKeyPem)]));
+    const old = await verifyWith(rotated, before.verificationCode);
+    expect(old.status).toBe(200);
+    expect(VerificationResponse.parse(old.body)).toMatchObject({ genuine: true, number: before.number });
+
+    // New certificates are signed with the new key, and the old process (not knowing it) cannot verify them.
+    const issuedAfter = await requestJson(
+      rotated,
+      "POST",
+      "/v1/subscribers/me/certificates",
+      { purpose: "Visa" },
+      bearer(holder.token),
+    );
+    expect(issuedAfter.status).toBe(201);
+    const after = CertificateSummary.parse(issuedAfter.body);
+    expect((await verifyWith(rotated, after.verificationCode)).body).toMatchObject({ genuine: true });
+    expect((await verify(after.verificationCode, holder.idNumber)).body).toEqual({
+      genuine: false,
+      number: after.number,
+    });
+
+    const keys = await requestJson(rotated, "GET", "/verify/keys");
+    expect(keys.body).toEqual({
+      keys: [
+        expect.objectContaining({ status: "current", keyId: expect.not.stringMatching(testCertificateSigner.keyId) }),
+        {
+          keyId: testCertificateSigner.keyId,
+          algorithm: "Ed25519",
+          publicKeyPem: testCertificateSigner.publicKeyPem,
+          status: "retired",
+        },
+      ],
+    });
+  });
+
+  it("answers not genuine, and warns the operator, when the old key was not retired into the configuration", async () => {
+    const before = await issue();
+    warnings.length = 0;
+    const forgetful = appSigningWith(signerFromPrivateKey(newKey));
+    const response = await verifyWith(forgetful, before.verificationCode);
+    expect(response.body).toEqual({ genuine: false, number: before.number });
+    expect(warnings.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        level: "warn",
+        certificate: before.number,
+        keyId: testCertificateSigner.keyId,
+        msg: expect.stringContaining("CERTIFICATE_RETIRED_PUBLIC_KEYS"),
+      }),
+    ]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ConfigError, LOCAL_STRIPE_WEBHOOK_SECRET, loadConfig } from "../../src/config.js";
 
@@ -60,6 +61,22 @@ describe("loadConfig", () => {
     ).toEqual({ kind: "http", url: "https://sms.example.sa/v1/messages", token: "t0ken", senderId: "Ishtirak" });
     expect(() => loadConfig({ SMS_GATEWAY_URL: "https://sms.example.sa/v1/messages" })).toThrow(/SMS_GATEWAY_TOKEN/);
     expect(() => loadConfig({ CERTIFICATE_SIGNING_KEY: "not a key" })).toThrow(/CERTIFICATE_SIGNING_KEY/);
+  });
+
+  it("takes retired certificate keys as Ed25519 public keys in PEM, refusing private or other keys", () => {
+    const publicPem = (key: KeyObject) => key.export({ type: "spki", format: "pem" }).toString();
+    const [first, second] = [generateKeyPairSync("ed25519"), generateKeyPairSync("ed25519")];
+    const both = `${publicPem(first.publicKey)}\n${publicPem(second.publicKey)}`;
+    expect(loadConfig({ CERTIFICATE_RETIRED_PUBLIC_KEYS: both }).certificates.retiredPublicKeysPem).toBe(both);
+    const refused = (value: string) => () => loadConfig({ CERTIFICATE_RETIRED_PUBLIC_KEYS: value });
+    expect(refused("not a key")).toThrow(/CERTIFICATE_RETIRED_PUBLIC_KEYS: .*no PEM block/);
+    expect(refused(first.privateKey.export({ type: "pkcs8", format: "pem" }).toString())).toThrow(
+      /block 1 is a PRIVATE KEY/,
+    );
+    expect(refused(`${publicPem(first.publicKey)}${publicPem(generateKeyPairSync("x25519").publicKey)}`)).toThrow(
+      /block 2 is not an Ed25519 key/,
+    );
+    expect(refused("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----")).toThrow(/not a readable public key/);
   });
 
   it("talks to Stripe only with both the secret key and the webhook signing secret", () => {
