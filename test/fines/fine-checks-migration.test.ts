@@ -1,40 +1,20 @@
-import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyPendingMigrations, defaultMigrationProject } from "../../src/shared/db/migrations.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { applyPendingMigrations } from "../../src/shared/db/migrations.js";
+import { databaseBeforeMigration } from "../support/earlier-migrations.js";
+import type { TestDatabase } from "../support/test-database.js";
 
 // The migration that adds the late-fine job's worklist books a first look for the invoices
 // issued before it that can still owe a fine. Applied here (with the migrations after it) to a
 // database migrated up to the one before, holding one invoice of each kind.
 const migrationName = "late_fine_checks";
+let earlier: Awaited<ReturnType<typeof databaseBeforeMigration>>;
 let database: TestDatabase;
-let earlier: string;
-/** This migration and the ones after it, as they will be applied. */
-let fromThisOn: string[];
 
 beforeAll(async () => {
-  earlier = await mkdtemp(path.join(tmpdir(), "ishtirak-before-fine-checks-"));
-  const entries = await readdir(defaultMigrationProject.migrationsDirectory);
-  const migration = entries.find((entry) => entry.endsWith(`_${migrationName}`));
-  if (!migration) throw new Error(`no ${migrationName} migration`);
-  fromThisOn = entries.filter((entry) => /^\d{14}_/.test(entry) && entry >= migration).sort();
-  // Migrations are named by their time: the ones from this one on are left out (later ones may
-  // change what it creates), the lock file is kept.
-  for (const entry of entries) {
-    if (fromThisOn.includes(entry)) continue;
-    await cp(path.join(defaultMigrationProject.migrationsDirectory, entry), path.join(earlier, entry), {
-      recursive: true,
-    });
-  }
-  database = await createTestDatabase({ migrate: false });
-  await applyPendingMigrations(database, { ...defaultMigrationProject, migrationsDirectory: earlier });
+  earlier = await databaseBeforeMigration(migrationName);
+  database = earlier.database;
 }, 120_000);
-afterAll(async () => {
-  await database?.drop();
-  await rm(earlier, { recursive: true, force: true });
-});
+afterAll(() => earlier?.drop());
 
 describe(`the ${migrationName} migration`, { timeout: 120_000 }, () => {
   it("books a first look for the invoices that can still owe a fine, and only for them", async () => {
@@ -72,7 +52,7 @@ describe(`the ${migrationName} migration`, { timeout: 120_000 }, () => {
 
     const applied = await applyPendingMigrations(database);
     expect(applied[0]).toMatch(new RegExp(`_${migrationName}$`));
-    expect(applied).toEqual(fromThisOn);
+    expect(applied).toEqual(earlier.fromThisOn);
     const checks = await database.prisma.$queryRaw<{ invoiceId: string; checkOn: string }[]>`
       SELECT invoice_id AS "invoiceId", to_char(check_on, 'YYYY-MM-DD') AS "checkOn"
         FROM late_fine_checks ORDER BY invoice_id`;
