@@ -9,10 +9,12 @@ import { configuredSmsSender } from "../messaging/configured.js";
 import { createLogEmailSender } from "../messaging/senders.js";
 import { createMessaging } from "../messaging/service.js";
 import type { StripeProcessing } from "../payments/processing.js";
+import { reconciliationJob } from "../payments/reconciliation.js";
 import { AGENCY_TIME_ZONE } from "../shared/business-date.js";
 import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import { vacuumEmbeddedDatabase } from "../shared/db/embedded-maintenance.js";
+import { createJobClaims } from "../shared/job-claims.js";
 import type { Logger } from "../shared/logger.js";
 import { purgeThrottles } from "../shared/throttle.js";
 import { purgeCaptchas } from "../subscribers/captcha.js";
@@ -21,7 +23,8 @@ import { createSubscriberNotices } from "../subscribers/notifications.js";
 /**
  * Maps times to service calls, nothing more (times in Asia/Riyadh). Every job is safe to run
  * twice or in several processes at once: billing runs and fine assessments are exactly-once
- * in the database, not in the scheduler.
+ * in the database, not in the scheduler, and the daily reconciliation claims each day it
+ * compares (job_period_claims), so one process compares it.
  */
 export function scheduleJobs(deps: {
   db: PrismaClient;
@@ -44,6 +47,7 @@ export function scheduleJobs(deps: {
     email: createLogEmailSender(logger),
   });
   const notices = createSubscriberNotices({ ...deps, messaging });
+  const claims = createJobClaims(deps);
   const job = (name: string, expression: string, work: () => Promise<unknown>) =>
     cron.schedule(
       expression,
@@ -78,11 +82,11 @@ export function scheduleJobs(deps: {
     }),
     // Events whose processing failed (Stripe unreachable, a payment not known yet) are retried.
     job("apply-stripe-events", deps.config.payments.sweepCron, () => stripe.webhooks.drain()),
-    job("reconcile-stripe", deps.config.payments.reconciliationCron, async () => {
-      const run = await stripe.reconciliation.runForYesterday();
-      if (run.differenceCount > 0)
+    job(reconciliationJob, deps.config.payments.reconciliationCron, async () => {
+      const runs = await stripe.reconciliation.runDaysDue(claims);
+      for (const run of runs.filter((created) => created.differenceCount > 0))
         logger.warn({ runId: run.id, differences: run.differences }, "reconciliation differences");
-      return { runId: run.id, differences: run.differenceCount };
+      return runs.map((run) => ({ runId: run.id, from: run.periodFrom, differences: run.differenceCount }));
     }),
     // Queued SMS (codes a provider hiccup held back) go out, and employers' registrations and
     // terminations reach the subscribers they concern.

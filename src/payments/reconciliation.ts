@@ -3,10 +3,24 @@ import type { Clock } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
+import type { JobClaims } from "../shared/job-claims.js";
 import { Money } from "../shared/money.js";
 import type { StripeGateway } from "./stripe-gateway.js";
 
 export const reconciliationDaysMax = 31;
+
+/** The daily job's name in job_period_claims (its periods are business days). */
+export const reconciliationJob = "reconcile-stripe";
+/**
+ * How far back the daily job looks for days it has not compared (ASSUMED: a week covers a long
+ * outage; older days can still be compared through POST /v1/reconciliation-runs).
+ */
+export const reconciliationCatchUpDays = 7;
+/**
+ * Far longer than a day's comparison takes (a million balance transactions are 10,000 list pages,
+ * ~500 s at 20 reads a second), so a slow run is not taken over while alive.
+ */
+const reconciliationLease = { ms: 2 * 60 * 60 * 1000 };
 
 export type ReconciliationDifference = {
   kind:
@@ -141,10 +155,30 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
   return {
     run,
 
-    /** The daily job: yesterday in Riyadh. */
-    async runForYesterday() {
+    /**
+     * The daily job: each of the last `reconciliationCatchUpDays` days (Riyadh) up to yesterday
+     * that no job has compared yet, oldest first, each by one process only, so days missed while
+     * the service was down are compared too. A day that fails is left for the next run.
+     */
+    async runDaysDue(claims: JobClaims) {
       const yesterday = BusinessDate.fromInstant(clock.now()).plusDays(-1);
-      return run({ from: yesterday, to: yesterday }, "job:reconciliation");
+      const days = Array.from({ length: reconciliationCatchUpDays }, (_, index) =>
+        yesterday.plusDays(index - reconciliationCatchUpDays + 1),
+      );
+      const finished = await claims.finishedPeriods(reconciliationJob, days.map(String));
+      const runs = [];
+      for (const day of days) {
+        if (finished.has(day.toString())) continue;
+        const claimed = await claims.runOnce(
+          reconciliationJob,
+          day.toString(),
+          reconciliationLease,
+          () => run({ from: day, to: day }, "job:reconciliation"),
+          (created) => ({ runId: created.id, differences: created.differenceCount }),
+        );
+        if (claimed.ran) runs.push(claimed.result);
+      }
+      return runs;
     },
 
     async find(id: string) {

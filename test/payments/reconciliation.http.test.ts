@@ -7,9 +7,13 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_STRIPE_WEBHOOK_SECRET, loadConfig } from "../../src/config.js";
 import type { SignedDelivery } from "../../src/payments/local-stripe/state.js";
+import { createStripeProcessing } from "../../src/payments/processing.js";
 import { ReconciliationRunListResponse, ReconciliationRunResponse } from "../../src/payments/schemas.js";
+import { BusinessDate } from "../../src/shared/business-date.js";
 import { applyPendingMigrations } from "../../src/shared/db/migrations.js";
 import { openConfiguredDatabase } from "../../src/shared/db/open-configured-database.js";
+import { createJobClaims } from "../../src/shared/job-claims.js";
+import { createLogger } from "../../src/shared/logger.js";
 import { ReplayResponse } from "../../src/webhooks/schemas.js";
 import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
 import { applyStripeEvents, ledgerBalances, paymentsOf, startPayment } from "../support/payments.js";
@@ -21,6 +25,7 @@ import {
   registerEstablishment,
   requestJson,
   signInStaff,
+  TEST_NOW,
   type TestContext,
 } from "../support/test-app.js";
 
@@ -128,6 +133,49 @@ describe("reconciliation with Stripe", () => {
       404,
       "RECONCILIATION_RUN_NOT_FOUND",
     );
+  });
+});
+
+describe("the daily reconciliation job", () => {
+  const processing = () =>
+    createStripeProcessing({
+      db: context.database.prisma,
+      clock: context.clock,
+      logger: createLogger({ level: "silent" }),
+      stripe: context.stripe.connection,
+      workers: 1,
+    });
+  const claimsOf = (owner: string) => createJobClaims({ db: context.database.prisma, clock: context.clock, owner });
+  const dayOf = (run: { periodFrom: Date }) => BusinessDate.fromInstant(run.periodFrom).toString();
+
+  it("compares each day of the last week not compared yet, in one process only, and then each new day", async () => {
+    const [web, worker] = [processing(), processing()];
+    const [first, second] = await Promise.all([
+      web.reconciliation.runDaysDue(claimsOf("web#1")),
+      worker.reconciliation.runDaysDue(claimsOf("worker#1")),
+    ]);
+    const runs = [...first, ...second];
+    expect(runs.map(dayOf).sort()).toEqual([
+      "2026-11-18",
+      "2026-11-19",
+      "2026-11-20",
+      "2026-11-21",
+      "2026-11-22",
+      "2026-11-23",
+      "2026-11-24",
+    ]);
+    expect(runs.map((run) => [run.ranBy, run.differenceCount])).toEqual(runs.map(() => ["job:reconciliation", 0]));
+    expect(await web.reconciliation.runDaysDue(claimsOf("web#2"))).toEqual([]);
+
+    // A day later only the day just ended is compared, and it finds what a comparison by hand finds.
+    context.clock.set("2026-11-26T01:00:00Z");
+    const next = await worker.reconciliation
+      .runDaysDue(claimsOf("worker#1"))
+      .finally(() => context.clock.set(TEST_NOW));
+    expect(next.map(dayOf)).toEqual(["2026-11-25"]);
+    const byHand = ReconciliationRunResponse.parse((await reconcile({ from: "2026-11-25", to: "2026-11-25" })).body);
+    expect(next.map((run) => run.differences)).toEqual([byHand.differences]);
+    expect(await context.database.prisma.reconciliationRun.count({ where: { ranBy: "job:reconciliation" } })).toBe(8);
   });
 });
 
