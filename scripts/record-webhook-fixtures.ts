@@ -32,6 +32,8 @@ stand.completeCheckout(session.id, "declined");
 stand.completeCheckout(session.id, "succeeded");
 const intent = stand.get(session.payment_intent as string, "payment_intent");
 stand.createRefund({ payment_intent: intent.id, amount: 10_000 });
+const returned = stand.createRefund({ payment_intent: intent.id, amount: 5_000 });
+stand.failRefund(returned.id as string);
 const dispute = stand.openDispute(intent.latest_charge as string);
 stand.closeDispute(dispute.id, "lost");
 const slow = stand.createCheckoutSession({

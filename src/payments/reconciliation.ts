@@ -31,6 +31,8 @@ export type ReconciliationDifference = {
     | "REFUND_MISSING_IN_LEDGER"
     | "REFUND_NOT_AT_STRIPE"
     | "REFUND_AMOUNT_DIFFERS"
+    | "REFUND_FAILURE_MISSING_IN_LEDGER"
+    | "REFUND_FAILURE_NOT_AT_STRIPE"
     | "DISPUTE_TRANSACTION_MISSING_IN_LEDGER";
   stripeId: string;
   stripeAmount: string | null;
@@ -49,6 +51,8 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
   async function compare(from: Date, to: Date): Promise<ReconciliationDifference[]> {
     const charges = new Map<string, { amount: Money; fee: Money }>();
     const refunds = new Map<string, Money>();
+    /** Money a failed refund brought back, by refund id. */
+    const refundFailures = new Map<string, Money>();
     const disputeTransactions = new Map<string, Money>();
     for await (const transaction of gateway.balanceTransactionsCreatedBetween(from, to)) {
       if (!transaction.source) continue;
@@ -56,6 +60,8 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
         charges.set(transaction.source, { amount: transaction.amount, fee: transaction.fee });
       } else if (transaction.type === "refund" || transaction.type === "payment_refund") {
         refunds.set(transaction.source, transaction.amount.negate());
+      } else if (transaction.type === "refund_failure") {
+        refundFailures.set(transaction.source, transaction.amount);
       } else if (transaction.reportingCategory === "dispute" || transaction.reportingCategory === "dispute_reversal") {
         disputeTransactions.set(transaction.id, transaction.amount);
       }
@@ -68,6 +74,12 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
     const ledgerRefunds = await db.paymentRefund.findMany({
       where: { OR: [{ stripeRefundId: { in: [...refunds.keys()] } }, { refundedAt: { gte: from, lt: to } }] },
       select: { stripeRefundId: true, amount: true },
+    });
+    const ledgerRefundFailures = await db.paymentRefundFailure.findMany({
+      where: {
+        OR: [{ refund: { stripeRefundId: { in: [...refundFailures.keys()] } } }, { failedAt: { gte: from, lt: to } }],
+      },
+      select: { refund: { select: { stripeRefundId: true, amount: true } } },
     });
     const ledgerDisputeTransactions = new Set(
       (
@@ -117,6 +129,16 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
     }
     for (const [refundId, recorded] of refundsById) {
       if (!refunds.has(refundId)) difference("REFUND_NOT_AT_STRIPE", refundId, undefined, recorded);
+    }
+    const failuresByRefund = new Map(
+      ledgerRefundFailures.map(({ refund }) => [refund.stripeRefundId, Money.fromDecimal(refund.amount)]),
+    );
+    for (const [refundId, atStripe] of refundFailures) {
+      if (!failuresByRefund.has(refundId))
+        difference("REFUND_FAILURE_MISSING_IN_LEDGER", refundId, atStripe, undefined);
+    }
+    for (const [refundId, recorded] of failuresByRefund) {
+      if (!refundFailures.has(refundId)) difference("REFUND_FAILURE_NOT_AT_STRIPE", refundId, undefined, recorded);
     }
     for (const [transactionId, atStripe] of disputeTransactions) {
       if (!ledgerDisputeTransactions.has(transactionId)) {

@@ -20,7 +20,7 @@ import {
   lockObligations,
   type PaymentRow,
   recordedBalanceTransactionIds,
-  recordedRefundIds,
+  recordedRefunds,
   unappliedBalance,
   unappliedBalances,
 } from "./repository.js";
@@ -316,7 +316,13 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
     );
   }
 
-  /** Succeeded refunds of a charge not recorded yet: credit balance back to the processor, then settlements taken back if short. */
+  /**
+   * A charge's refunds as Stripe lists them now, brought into the ledger: each refund that
+   * succeeded (or failed after, which Stripe's balance shows as money out and back) once, then
+   * each failure once, money back at the processor and in the credit balance. Each changes the
+   * settlements as the credit balance moved. A pending refund waits for its next event
+   * (refund.updated), a canceled one never moved money.
+   */
   async function recordRefunds(
     reference: { chargeId: string; paymentIntentId: string | null },
     refunds: readonly RefundSnapshot[],
@@ -326,13 +332,15 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
       const known = await paymentFor(tx, reference);
       if (!known) throw new Error(`charge ${reference.chargeId} has no recorded payment yet: retry later`);
       await lockEstablishment(tx, known.establishmentId);
-      const succeeded = refunds.filter((refund) => refund.status === "succeeded");
-      const recorded = await recordedRefundIds(
+      const moved = refunds
+        .filter((refund) => refund.status === "succeeded" || refund.status === "failed")
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      const recorded = await recordedRefunds(
         tx,
-        succeeded.map((refund) => refund.id),
+        moved.map((refund) => refund.id),
       );
-      const fresh = succeeded.filter((refund) => !recorded.has(refund.id)).sort((a, b) => (a.id < b.id ? -1 : 1));
-      for (const refund of fresh) {
+      let refundsRecorded = 0;
+      for (const refund of moved.filter((candidate) => !recorded.has(candidate.id))) {
         const id = newId("rfd");
         const refundedOn = BusinessDate.fromInstant(refund.created);
         const entry = await postJournalEntry(tx, {
@@ -359,11 +367,51 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
             createdAt: clock.now(),
           },
         });
+        recorded.set(refund.id, { id, failureRecorded: false });
+        refundsRecorded += 1;
         await rebalance(tx, known.establishmentId, { cause: "REFUND", causeId: id, on: refundedOn }, clock.now());
+      }
+      let failuresRecorded = 0;
+      for (const refund of moved) {
+        const ours = recorded.get(refund.id);
+        if (!refund.failure || !ours || ours.failureRecorded) continue;
+        const failedOn = BusinessDate.fromInstant(refund.failure.at);
+        const entry = await postJournalEntry(tx, {
+          idempotencyKey: `stripe:refund-failure:${refund.id}`,
+          sourceType: "PAYMENT",
+          sourceId: ours.id,
+          entryCode: "PAYMENT_REFUND_FAILED",
+          description: `Refund ${refund.id} of card payment ${known.stripePaymentIntentId} failed (${refund.failure.reason ?? "no reason given"}): the money came back`,
+          effectiveDate: failedOn,
+          lines: [
+            ...line("PROCESSOR_CASH", refund.amount),
+            ...line("UNAPPLIED_PAYMENTS", refund.amount.negate(), known.establishmentId),
+          ],
+        });
+        await tx.paymentRefundFailure.create({
+          data: {
+            refundId: ours.id,
+            failedAt: refund.failure.at,
+            failedOn: failedOn.toDateColumn(),
+            reason: refund.failure.reason,
+            journalEntryId: entry.entryId,
+            createdAt: clock.now(),
+          },
+        });
+        failuresRecorded += 1;
+        await rebalance(
+          tx,
+          known.establishmentId,
+          { cause: "REFUND_FAILED", causeId: ours.id, on: failedOn },
+          clock.now(),
+        );
       }
       return finish(
         tx,
-        { status: "PROCESSED", outcome: `${fresh.length} refund(s) of ${reference.chargeId} recorded` },
+        {
+          status: "PROCESSED",
+          outcome: `${refundsRecorded} refund(s) and ${failuresRecorded} refund failure(s) of ${reference.chargeId} recorded`,
+        },
         within,
       );
     });

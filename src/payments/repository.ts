@@ -255,12 +255,16 @@ export async function findPaymentByCharge(tx: Tx, chargeId: string): Promise<Pay
   return row ? { ...row, amount: Money.fromDecimal(row.amount) } : undefined;
 }
 
-export async function recordedRefundIds(tx: Tx, stripeRefundIds: readonly string[]): Promise<Set<string>> {
+/** The refunds of these Stripe ids recorded so far, by Stripe id: our id, and whether their failure is recorded too. */
+export async function recordedRefunds(
+  tx: Tx,
+  stripeRefundIds: readonly string[],
+): Promise<Map<string, { id: string; failureRecorded: boolean }>> {
   const rows = await tx.paymentRefund.findMany({
     where: { stripeRefundId: { in: [...stripeRefundIds] } },
-    select: { stripeRefundId: true },
+    select: { id: true, stripeRefundId: true, failure: { select: { refundId: true } } },
   });
-  return new Set(rows.map((row) => row.stripeRefundId));
+  return new Map(rows.map((row) => [row.stripeRefundId, { id: row.id, failureRecorded: row.failure !== null }]));
 }
 
 export async function recordedBalanceTransactionIds(tx: Tx, ids: readonly string[]): Promise<Set<string>> {
@@ -343,7 +347,9 @@ export async function listPayments(tx: Tx, query: { establishmentId: string; lim
   >`
     SELECT p.id, p.stripe_payment_intent_id AS "stripePaymentIntentId", p.invoice_id AS "invoiceId",
            p.amount::text AS amount, p.fee::text AS fee,
-           (SELECT coalesce(sum(amount), 0) FROM payment_refunds r WHERE r.payment_id = p.id)::text AS refunded,
+           (SELECT coalesce(sum(amount), 0) FROM payment_refunds r
+             WHERE r.payment_id = p.id
+               AND NOT EXISTS (SELECT FROM payment_refund_failures f WHERE f.refund_id = r.id))::text AS refunded,
            (SELECT coalesce(sum(amount), 0) FROM payment_disputes d WHERE d.payment_id = p.id)::text AS disputed,
            (SELECT d.status::text FROM payment_disputes d WHERE d.payment_id = p.id
              ORDER BY d.opened_at DESC LIMIT 1) AS "disputeStatus",
@@ -353,18 +359,4 @@ export async function listPayments(tx: Tx, query: { establishmentId: string; lim
        AND (${query.before ?? null}::text IS NULL OR p.id < ${query.before ?? null})
      ORDER BY p.id DESC
      LIMIT ${query.limit}`;
-}
-
-/** What reconciliation compares with Stripe's lists: payments and refunds created in the period. */
-export async function ledgerFactsBetween(tx: Tx, from: Date, to: Date) {
-  const payments = await tx.$queryRaw<
-    { stripePaymentIntentId: string; stripeChargeId: string; amount: string; fee: string }[]
-  >`
-    SELECT stripe_payment_intent_id AS "stripePaymentIntentId", stripe_charge_id AS "stripeChargeId",
-           amount::text AS amount, fee::text AS fee
-      FROM payments WHERE received_at >= ${from} AND received_at < ${to}`;
-  const refunds = await tx.$queryRaw<{ stripeRefundId: string; amount: string }[]>`
-    SELECT stripe_refund_id AS "stripeRefundId", amount::text AS amount
-      FROM payment_refunds WHERE refunded_at >= ${from} AND refunded_at < ${to}`;
-  return { payments, refunds };
 }

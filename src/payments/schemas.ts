@@ -51,7 +51,9 @@ export const PaymentResponse = z
     invoiceId: z.string().nullable().openapi({ description: "The invoice the payment was started for" }),
     amount: MoneyString,
     fee: MoneyString,
-    refunded: MoneyString,
+    refunded: MoneyString.openapi({
+      description: "Refunded to the card; a refund that failed afterwards is not counted",
+    }),
     disputed: MoneyString,
     disputeStatus: z.enum(["OPEN", "WON", "LOST"]).nullable(),
     receivedAt: z.string(),

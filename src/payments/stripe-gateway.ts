@@ -46,7 +46,15 @@ export type PaymentIntentSnapshot = {
   charge: { id: string; created: Date; fee: Money; feeCurrency: string } | null;
 };
 
-export type RefundSnapshot = { id: string; chargeId: string; amount: Money; status: string; created: Date };
+export type RefundSnapshot = {
+  id: string;
+  chargeId: string;
+  amount: Money;
+  status: string;
+  created: Date;
+  /** A refund that failed after it succeeded: when the money came back (its failure balance transaction), and why. */
+  failure: { at: Date; reason: string | null } | null;
+};
 
 export type BalanceTransactionSnapshot = {
   id: string;
@@ -179,13 +187,28 @@ export function createStripeGateway(client: Stripe) {
 
     async listRefunds(chargeId: string): Promise<RefundSnapshot[]> {
       const refunds: RefundSnapshot[] = [];
-      for await (const refund of client.refunds.list({ charge: chargeId, limit: 100 })) {
+      for await (const refund of client.refunds.list({
+        charge: chargeId,
+        limit: 100,
+        expand: ["data.failure_balance_transaction"],
+      })) {
+        const failedBack = refund.failure_balance_transaction;
         refunds.push({
           id: refund.id,
           chargeId,
           amount: fromHalalas(refund.amount),
           status: refund.status ?? "pending",
           created: fromUnixSeconds(refund.created),
+          failure:
+            refund.status === "failed"
+              ? {
+                  // Unexpanded (an id) only if Stripe ignored the expansion: the refund's own time then.
+                  at: fromUnixSeconds(
+                    typeof failedBack === "object" && failedBack ? failedBack.created : refund.created,
+                  ),
+                  reason: refund.failure_reason ?? null,
+                }
+              : null,
         });
       }
       return refunds;

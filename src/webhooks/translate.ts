@@ -93,6 +93,18 @@ export function toStripeAction(event: Stripe.Event): StripeAction {
       const charge = event.data.object;
       return { kind: "charge-refunded", chargeId: charge.id, paymentIntentId: idOf(charge.payment_intent) };
     }
+    // A refund that was pending and succeeded, or succeeded and failed: charge.refunded came
+    // when it was created (refund.created, which says no more, is left alone: each of these
+    // costs a read from Stripe), these come when its status moves. Either way the charge's
+    // refunds are read again, so which events arrive, and in which order, does not matter.
+    case "refund.updated":
+    case "refund.failed":
+    case "charge.refund.updated": {
+      const refund = event.data.object;
+      const chargeId = idOf(refund.charge);
+      if (!chargeId) return { kind: "nothing", reason: `refund ${refund.id} is of no charge` };
+      return { kind: "charge-refunded", chargeId, paymentIntentId: idOf(refund.payment_intent) };
+    }
     case "charge.dispute.created":
     case "charge.dispute.updated":
     case "charge.dispute.closed":

@@ -9,6 +9,7 @@ import {
   buildTestApp,
   expectError,
   moveClockAndSignIn,
+  postStripeEvent,
   registerEstablishment,
   requestJson,
   signInStaff,
@@ -43,7 +44,7 @@ beforeAll(async () => {
   context = await buildTestApp();
   admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
   accountant = (await signInStaff(context, "ACCOUNTANT")).token;
-  for (let index = 0; index < 14; index++) {
+  for (let index = 0; index < 16; index++) {
     const employer = await registerEstablishment(context);
     await hire(context, employer, { startDate: "2026-09-01", basic: `${6000 + index * 250}.00` });
     pool.push(employer);
@@ -280,6 +281,92 @@ describe("refunds, disputes and payouts", () => {
       RECEIVABLE_FINES: "0.00",
       UNAPPLIED_PAYMENTS: "0.00",
     });
+  });
+
+  it("a refund the card's bank sends back returns the money: the invoice is paid again, once, whichever refund events arrive", async () => {
+    const employer = nextEmployer();
+    const invoice = await octoberInvoice(employer);
+    const attempt = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
+    stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded");
+    await applyStripeEvents(context, admin);
+    const paid = await ledgerBalances(context, accountant, employer.establishment.id);
+    const refund = await context.stripe.connection.client.refunds.create({
+      payment_intent: attempt.stripeObjectId as string,
+    });
+    await applyStripeEvents(context, admin);
+    expect(await invoiceDetail(context, employer, invoice.id)).toMatchObject({ status: "OPEN" });
+
+    const mark = stand().emitted.length;
+    stand().failRefund(refund.id, "expired_or_canceled_card");
+    const told = stand().emitted.slice(mark);
+    expect(told.map((delivery) => delivery.event.type)).toEqual([
+      "refund.failed",
+      "refund.updated",
+      "charge.refund.updated",
+    ]);
+    await applyStripeEvents(context, admin);
+    const again = await invoiceDetail(context, employer, invoice.id);
+    expect(again).toMatchObject({ status: "PAID" });
+    expect(again.totals.settled).toBe(invoice.totals.outstanding);
+    expect((await paymentsOf(context, employer)).payments).toEqual([
+      expect.objectContaining({ amount: invoice.totals.outstanding, refunded: "0.00" }),
+    ]);
+    const after = await ledgerBalances(context, accountant, employer.establishment.id);
+    expect(after.own).toEqual({
+      RECEIVABLE_CONTRIBUTIONS: "0.00",
+      RECEIVABLE_FINES: "0.00",
+      UNAPPLIED_PAYMENTS: "0.00",
+    });
+    // The cash that went out with the refund is back: the processor holds what it held when paid,
+    // less what other tests moved meanwhile (none of them runs between these two reads).
+    expect(after.accounts.PROCESSOR_CASH).toBe(paid.accounts.PROCESSOR_CASH);
+
+    // Every copy of every refund event again: nothing more is posted.
+    for (const delivery of [...told, ...told]) {
+      expect((await postStripeEvent(context.app, delivery.payload, delivery.signature)).status).toBe(200);
+    }
+    await applyStripeEvents(context, admin);
+    expect(await ledgerBalances(context, accountant, employer.establishment.id)).toEqual(after);
+    const failures = await context.database.prisma.journalEntry.findMany({
+      where: { entryCode: "PAYMENT_REFUND_FAILED", description: { contains: refund.id } },
+      select: { effectiveDate: true },
+    });
+    expect(failures).toHaveLength(1);
+  });
+
+  it("a refund that failed before Ishtirak heard of it is recorded as Stripe's balance shows it: out and back", async () => {
+    const employer = nextEmployer();
+    const invoice = await octoberInvoice(employer);
+    const attempt = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
+    stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded");
+    await applyStripeEvents(context, admin);
+    const paid = await ledgerBalances(context, accountant, employer.establishment.id);
+    const refund = stand().createRefund({ payment_intent: attempt.stripeObjectId as string, amount: 20_000 });
+    stand().failRefund(refund.id as string);
+    await applyStripeEvents(context, admin);
+    expect(await invoiceDetail(context, employer, invoice.id)).toMatchObject({ status: "PAID" });
+    const after = await ledgerBalances(context, accountant, employer.establishment.id);
+    expect(after.own).toEqual(paid.own);
+    expect(after.accounts.PROCESSOR_CASH).toBe(paid.accounts.PROCESSOR_CASH);
+    const entries = await context.database.prisma.journalEntry.findMany({
+      where: { description: { contains: refund.id as string } },
+      select: { entryCode: true },
+      orderBy: { entryCode: "asc" },
+    });
+    expect(entries.map((entry) => entry.entryCode)).toEqual(["PAYMENT_REFUNDED", "PAYMENT_REFUND_FAILED"]);
+
+    // Reconciliation finds the refund and its failure on both sides.
+    const today = context.clock.now().toISOString().slice(0, 10);
+    const run = await requestJson(
+      context.app,
+      "POST",
+      "/v1/reconciliation-runs",
+      { from: today, to: today },
+      bearer(accountant),
+    );
+    expect(run.status).toBe(201);
+    const differences = (run.body as { differences: { kind: string; stripeId: string }[] }).differences;
+    expect(differences.filter((difference) => difference.stripeId === refund.id)).toEqual([]);
   });
 
   it("a dispute withdraws funds and a fee; won, they come back and the invoice stays paid", async () => {

@@ -119,6 +119,42 @@ describe("reconciliation with Stripe", () => {
     expect(clean.differences).toEqual([]);
   });
 
+  it("lists a refund failure the ledger missed, until its event arrives", async () => {
+    const employer = pool[4] as Employer;
+    const payment = await pay(employer, "300.00");
+    await deliver(payment.events);
+    const mark = stand().emitted.length;
+    const refund = await context.stripe.connection.client.refunds.create({ payment_intent: payment.intent.id });
+    await deliver(
+      stand()
+        .emitted.slice(mark)
+        .filter((delivery) => delivery.event.type === "charge.refunded"),
+    );
+    await applyStripeEvents(context, admin);
+    const failedMark = stand().emitted.length;
+    stand().failRefund(refund.id);
+    const ofThisRefund = (run: { differences: { stripeId: string }[] }) =>
+      run.differences.filter((difference) => difference.stripeId === refund.id);
+
+    const missing = ReconciliationRunResponse.parse((await reconcile({ from: "2026-11-25", to: "2026-11-25" })).body);
+    expect(ofThisRefund(missing)).toEqual([
+      { kind: "REFUND_FAILURE_MISSING_IN_LEDGER", stripeId: refund.id, stripeAmount: "300.00", ledgerAmount: null },
+    ]);
+    await deliver(stand().emitted.slice(failedMark));
+    await applyStripeEvents(context, admin);
+    const matched = ReconciliationRunResponse.parse((await reconcile({ from: "2026-11-25", to: "2026-11-25" })).body);
+    expect(ofThisRefund(matched)).toEqual([]);
+    // The failure recorded but not at Stripe (as if Stripe's record were lost): the other way round.
+    stand().forget(refund.id);
+    const ledgerOnly = ReconciliationRunResponse.parse(
+      (await reconcile({ from: "2026-11-25", to: "2026-11-25" })).body,
+    );
+    expect(ofThisRefund(ledgerOnly)).toEqual([
+      { kind: "REFUND_FAILURE_NOT_AT_STRIPE", stripeId: refund.id, stripeAmount: null, ledgerAmount: "300.00" },
+      { kind: "REFUND_NOT_AT_STRIPE", stripeId: refund.id, stripeAmount: null, ledgerAmount: "300.00" },
+    ]);
+  });
+
   it("refuses a reversed or too long range, employers, and unknown runs", async () => {
     expectError(await reconcile({ from: "2026-11-25", to: "2026-11-01" }), 400, "DATE_RANGE_REVERSED");
     expectError(await reconcile({ from: "2026-01-01", to: "2026-11-01" }), 400, "DATE_RANGE_TOO_LONG");

@@ -42,7 +42,10 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => context.close());
 
-/** A payment story: declined then paid, a partial payment, an overpayment, a refund, two disputes, a payout. */
+/**
+ * A payment story: declined then paid, a partial payment, an overpayment, a refund, a refund the
+ * bank sent back, two disputes, a payout.
+ */
 async function playStory(employer: Employer): Promise<SignedDelivery[]> {
   const invoices = (await invoicesOf(context, employer)).invoices;
   const october = invoices.find((invoice) => invoice.month === "2026-10");
@@ -58,6 +61,8 @@ async function playStory(employer: Employer): Promise<SignedDelivery[]> {
   const extraCharge = stand().confirmPaymentIntent(extra.stripeObjectId as string, "succeeded").latest_charge;
   const session = stand().get(checkout.stripeObjectId as string, "checkout.session");
   stand().createRefund({ payment_intent: session.payment_intent as string, amount: 15_000 });
+  const returned = stand().createRefund({ payment_intent: session.payment_intent as string, amount: 5_000 });
+  stand().failRefund(returned.id as string);
   stand().closeDispute(stand().openDispute(partialCharge as string).id, "lost");
   stand().closeDispute(stand().openDispute(extraCharge as string).id, "won");
   stand().createPayout(100_000);

@@ -8,7 +8,7 @@ import { createLocalStripeState, LocalStripeError, type LocalStripeOptions, type
  * A local stand-in for the Stripe endpoints Ishtirak calls, reachable by the real `stripe`
  * SDK (`host`, `port`, `protocol: "http"`), plus the hosted checkout page a customer would
  * see and a few `/_fake/...` controls for what only a cardholder or a bank can do (decline,
- * dispute, pay out). Form-encoded bodies, bracketed params, `expand[]`, list pagination,
+ * dispute, send a refund back, pay out). Form-encoded bodies, bracketed params, `expand[]`, list pagination,
  * `Idempotency-Key` replay and Stripe's error shape behave as Stripe's do.
  */
 export function createLocalStripe(options: LocalStripeOptions) {
@@ -107,6 +107,11 @@ export function createLocalStripe(options: LocalStripeOptions) {
     }
     return result;
   }
+  /** A list's `expand[]=data.x` names the path `x` of each item. */
+  function itemPaths(paths: unknown): string[] {
+    const list = Array.isArray(paths) ? paths : paths === undefined ? [] : [paths];
+    return list.map(String).flatMap((path) => (path.startsWith("data.") ? [path.slice("data.".length)] : []));
+  }
   function lookup(id: string): StripeObject | undefined {
     for (const object of ["charge", "balance_transaction", "payment_intent", "refund", "dispute"]) {
       try {
@@ -199,16 +204,15 @@ export function createLocalStripe(options: LocalStripeOptions) {
   app.get("/v1/refunds", (c) => {
     const params = query(c.req.url);
     const charge = typeof params.charge === "string" ? params.charge : undefined;
-    return c.json(
-      page(
-        state.list(
-          "refund",
-          (refund) => (charge === undefined || refund.charge === charge) && createdWithin(params)(refund),
-        ),
-        params,
-        "/v1/refunds",
+    const listed = page(
+      state.list(
+        "refund",
+        (refund) => (charge === undefined || refund.charge === charge) && createdWithin(params)(refund),
       ),
+      params,
+      "/v1/refunds",
     );
+    return c.json({ ...listed, data: listed.data.map((refund) => expand(refund, itemPaths(params.expand))) });
   });
   app.get("/v1/balance_transactions", (c) => {
     const params = query(c.req.url);
@@ -272,6 +276,10 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin:.3rem}button:focus{outline:3px
   app.post("/_fake/disputes/:id/close", async (c) => {
     const { outcome } = (await c.req.json()) as { outcome: "won" | "lost" };
     return c.json(state.closeDispute(c.req.param("id"), outcome));
+  });
+  app.post("/_fake/refunds/:id/fail", async (c) => {
+    const { reason } = (await c.req.json().catch(() => ({}))) as { reason?: string };
+    return c.json(state.failRefund(c.req.param("id"), reason));
   });
   app.post("/_fake/payouts", async (c) => {
     const { amount } = (await c.req.json()) as { amount: number };

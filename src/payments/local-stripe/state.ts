@@ -366,6 +366,33 @@ export function createLocalStripeState(options: LocalStripeOptions) {
     return refund;
   }
 
+  /**
+   * The card's bank sends a refund back (the card was closed): the refund fails, its amount
+   * returns to the balance, and Stripe tells of it with refund.failed, refund.updated and
+   * (for older API versions) charge.refund.updated.
+   */
+  function failRefund(refundId: string, reason = "expired_or_canceled_card"): StripeObject {
+    const refund = get(refundId, "refund");
+    if (refund.status !== "succeeded") {
+      throw new LocalStripeError(400, "invalid_request_error", `Refund ${refundId} is ${String(refund.status)}`);
+    }
+    const charge = get(refund.charge as string, "charge");
+    const transaction = balanceTransaction({
+      amount: refund.amount as number,
+      fee: 0,
+      type: "refund_failure",
+      source: refundId,
+      reportingCategory: "refund_failure",
+    });
+    Object.assign(refund, { status: "failed", failure_reason: reason, failure_balance_transaction: transaction.id });
+    const refunded = (charge.amount_refunded as number) - (refund.amount as number);
+    Object.assign(charge, { amount_refunded: refunded, refunded: refunded === charge.amount });
+    emit("refund.failed", refund);
+    emit("refund.updated", refund, { status: "succeeded", failure_reason: null, failure_balance_transaction: null });
+    emit("charge.refund.updated", refund, { status: "succeeded" });
+    return refund;
+  }
+
   /** The cardholder's bank opens a chargeback: the amount and a 15.00 SAR fee are withdrawn. */
   function openDispute(chargeId: string, amount?: number): StripeObject {
     const charge = get(chargeId, "charge");
@@ -455,10 +482,14 @@ export function createLocalStripeState(options: LocalStripeOptions) {
     const object = objects.get(id);
     if (!object) throw new LocalStripeError(404, "invalid_request_error", `No such object: '${id}'`);
     objects.delete(id);
+    const gone = [id];
     if (object.object === "payment_intent" && typeof object.latest_charge === "string") {
-      const charge = objects.get(object.latest_charge);
       objects.delete(object.latest_charge);
-      if (typeof charge?.balance_transaction === "string") objects.delete(charge.balance_transaction);
+      gone.push(object.latest_charge);
+    }
+    // The money it moved goes from the balance's history with it.
+    for (const [key, other] of objects) {
+      if (other.object === "balance_transaction" && gone.includes(other.source as string)) objects.delete(key);
     }
   }
 
@@ -482,6 +513,7 @@ export function createLocalStripeState(options: LocalStripeOptions) {
     expireCheckout,
     confirmPaymentIntent,
     createRefund,
+    failRefund,
     openDispute,
     closeDispute,
     createPayout,
