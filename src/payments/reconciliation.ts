@@ -4,10 +4,13 @@ import type { PrismaClient } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import type { JobClaims } from "../shared/job-claims.js";
-import { Money } from "../shared/money.js";
-import type { StripeGateway } from "./stripe-gateway.js";
+import { differencesOfStaged, stageStripeTransactions, unstageStripeTransactions } from "./repository.js";
+import type { BalanceTransactionSnapshot, StripeGateway } from "./stripe-gateway.js";
 
 export const reconciliationDaysMax = 31;
+
+/** Balance transactions staged per statement: ten of Stripe's list pages. */
+const stagedPerStatement = 1_000;
 
 /** The daily job's name in job_period_claims (its periods are business days). */
 export const reconciliationJob = "reconcile-stripe";
@@ -48,106 +51,22 @@ export type ReconciliationDifference = {
 export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gateway: StripeGateway }) {
   const { db, clock, gateway } = deps;
 
-  async function compare(from: Date, to: Date): Promise<ReconciliationDifference[]> {
-    const charges = new Map<string, { amount: Money; fee: Money }>();
-    const refunds = new Map<string, Money>();
-    /** Money a failed refund brought back, by refund id. */
-    const refundFailures = new Map<string, Money>();
-    const disputeTransactions = new Map<string, Money>();
+  /**
+   * Stripe's balance transactions for the period are staged page by page (a day of the agency's
+   * payments is hundreds of thousands), then compared with the ledger in one statement, both ways.
+   */
+  async function compare(runId: string, from: Date, to: Date): Promise<ReconciliationDifference[]> {
+    let page: BalanceTransactionSnapshot[] = [];
     for await (const transaction of gateway.balanceTransactionsCreatedBetween(from, to)) {
       if (!transaction.source) continue;
-      if (transaction.type === "charge" || transaction.type === "payment") {
-        charges.set(transaction.source, { amount: transaction.amount, fee: transaction.fee });
-      } else if (transaction.type === "refund" || transaction.type === "payment_refund") {
-        refunds.set(transaction.source, transaction.amount.negate());
-      } else if (transaction.type === "refund_failure") {
-        refundFailures.set(transaction.source, transaction.amount);
-      } else if (transaction.reportingCategory === "dispute" || transaction.reportingCategory === "dispute_reversal") {
-        disputeTransactions.set(transaction.id, transaction.amount);
+      page.push(transaction);
+      if (page.length === stagedPerStatement) {
+        await stageStripeTransactions(db, runId, page, clock.now());
+        page = [];
       }
     }
-
-    const ledgerPayments = await db.payment.findMany({
-      where: { OR: [{ stripeChargeId: { in: [...charges.keys()] } }, { receivedAt: { gte: from, lt: to } }] },
-      select: { stripeChargeId: true, amount: true, fee: true },
-    });
-    const ledgerRefunds = await db.paymentRefund.findMany({
-      where: { OR: [{ stripeRefundId: { in: [...refunds.keys()] } }, { refundedAt: { gte: from, lt: to } }] },
-      select: { stripeRefundId: true, amount: true },
-    });
-    const ledgerRefundFailures = await db.paymentRefundFailure.findMany({
-      where: {
-        OR: [{ refund: { stripeRefundId: { in: [...refundFailures.keys()] } } }, { failedAt: { gte: from, lt: to } }],
-      },
-      select: { refund: { select: { stripeRefundId: true, amount: true } } },
-    });
-    const ledgerDisputeTransactions = new Set(
-      (
-        await db.processorBalanceTransaction.findMany({
-          where: { stripeBalanceTransactionId: { in: [...disputeTransactions.keys()] } },
-          select: { stripeBalanceTransactionId: true },
-        })
-      ).map((row) => row.stripeBalanceTransactionId),
-    );
-
-    const differences: ReconciliationDifference[] = [];
-    const difference = (
-      kind: ReconciliationDifference["kind"],
-      stripeId: string,
-      stripeAmount: Money | undefined,
-      ledgerAmount: Money | undefined,
-    ) =>
-      differences.push({
-        kind,
-        stripeId,
-        stripeAmount: stripeAmount?.toString() ?? null,
-        ledgerAmount: ledgerAmount?.toString() ?? null,
-      });
-
-    const paymentsByCharge = new Map(ledgerPayments.map((row) => [row.stripeChargeId, row]));
-    for (const [chargeId, atStripe] of charges) {
-      const recorded = paymentsByCharge.get(chargeId);
-      if (!recorded) {
-        difference("PAYMENT_MISSING_IN_LEDGER", chargeId, atStripe.amount, undefined);
-        continue;
-      }
-      const amount = Money.fromDecimal(recorded.amount);
-      const fee = Money.fromDecimal(recorded.fee);
-      if (!amount.equals(atStripe.amount)) difference("PAYMENT_AMOUNT_DIFFERS", chargeId, atStripe.amount, amount);
-      if (!fee.equals(atStripe.fee)) difference("PAYMENT_FEE_DIFFERS", chargeId, atStripe.fee, fee);
-    }
-    for (const recorded of ledgerPayments) {
-      if (!charges.has(recorded.stripeChargeId)) {
-        difference("PAYMENT_NOT_AT_STRIPE", recorded.stripeChargeId, undefined, Money.fromDecimal(recorded.amount));
-      }
-    }
-    const refundsById = new Map(ledgerRefunds.map((row) => [row.stripeRefundId, Money.fromDecimal(row.amount)]));
-    for (const [refundId, atStripe] of refunds) {
-      const recorded = refundsById.get(refundId);
-      if (!recorded) difference("REFUND_MISSING_IN_LEDGER", refundId, atStripe, undefined);
-      else if (!recorded.equals(atStripe)) difference("REFUND_AMOUNT_DIFFERS", refundId, atStripe, recorded);
-    }
-    for (const [refundId, recorded] of refundsById) {
-      if (!refunds.has(refundId)) difference("REFUND_NOT_AT_STRIPE", refundId, undefined, recorded);
-    }
-    const failuresByRefund = new Map(
-      ledgerRefundFailures.map(({ refund }) => [refund.stripeRefundId, Money.fromDecimal(refund.amount)]),
-    );
-    for (const [refundId, atStripe] of refundFailures) {
-      if (!failuresByRefund.has(refundId))
-        difference("REFUND_FAILURE_MISSING_IN_LEDGER", refundId, atStripe, undefined);
-    }
-    for (const [refundId, recorded] of failuresByRefund) {
-      if (!refundFailures.has(refundId)) difference("REFUND_FAILURE_NOT_AT_STRIPE", refundId, undefined, recorded);
-    }
-    for (const [transactionId, atStripe] of disputeTransactions) {
-      if (!ledgerDisputeTransactions.has(transactionId)) {
-        difference("DISPUTE_TRANSACTION_MISSING_IN_LEDGER", transactionId, atStripe, undefined);
-      }
-    }
-    return differences.sort((a, b) =>
-      a.kind === b.kind ? (a.stripeId < b.stripeId ? -1 : 1) : a.kind < b.kind ? -1 : 1,
-    );
+    await stageStripeTransactions(db, runId, page, clock.now());
+    return differencesOfStaged(db, runId, from, to);
   }
 
   /** Compares the business days `from` to `to` (inclusive, Riyadh) and stores the result. */
@@ -160,18 +79,29 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
     }
     const from = range.from.startInstant();
     const to = range.to.endInstant();
-    const differences = await compare(from, to);
-    return db.reconciliationRun.create({
-      data: {
-        id: newId("rec"),
-        periodFrom: from,
-        periodTo: to,
-        differences,
-        differenceCount: differences.length,
-        ranAt: clock.now(),
-        ranBy,
-      },
-    });
+    const id = newId("rec");
+    // What a comparison a crash interrupted left behind (nothing else deletes it).
+    await unstageStripeTransactions(db, { stagedBefore: new Date(clock.now().getTime() - 24 * 60 * 60 * 1000) });
+    try {
+      const differences = await compare(id, from, to);
+      return await db.$transaction(async (tx) => {
+        await unstageStripeTransactions(tx, { runId: id });
+        return tx.reconciliationRun.create({
+          data: {
+            id,
+            periodFrom: from,
+            periodTo: to,
+            differences,
+            differenceCount: differences.length,
+            ranAt: clock.now(),
+            ranBy,
+          },
+        });
+      });
+    } catch (error) {
+      await unstageStripeTransactions(db, { runId: id }).catch(() => undefined);
+      throw error;
+    }
   }
 
   return {

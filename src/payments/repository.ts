@@ -3,6 +3,8 @@ import type { Tx } from "../shared/db/database.js";
 import { newId } from "../shared/ids.js";
 import { Money } from "../shared/money.js";
 import type { Obligation, SettlementChange } from "./allocation.js";
+import type { ReconciliationDifference } from "./reconciliation.js";
+import type { BalanceTransactionSnapshot } from "./stripe-gateway.js";
 
 /**
  * Serialises everything that moves an establishment's money: payments, refunds, disputes
@@ -359,4 +361,99 @@ export async function listPayments(tx: Tx, query: { establishmentId: string; lim
        AND (${query.before ?? null}::text IS NULL OR p.id < ${query.before ?? null})
      ORDER BY p.id DESC
      LIMIT ${query.limit}`;
+}
+
+/** Stripe's balance transactions of a comparison in progress, one statement per page. */
+export async function stageStripeTransactions(
+  tx: Tx,
+  runId: string,
+  transactions: readonly BalanceTransactionSnapshot[],
+  now: Date,
+): Promise<void> {
+  if (transactions.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO reconciliation_stripe_transactions (run_id, id, type, source, amount, fee, reporting_category, staged_at)
+    SELECT ${runId}, t.id, t.type, t.source, t.amount, t.fee, t.reporting_category, ${now}
+      FROM unnest(
+        ${transactions.map((transaction) => transaction.id)}::text[],
+        ${transactions.map((transaction) => transaction.type)}::text[],
+        ${transactions.map((transaction) => transaction.source)}::text[],
+        ${transactions.map((transaction) => transaction.amount.toString())}::numeric[],
+        ${transactions.map((transaction) => transaction.fee.toString())}::numeric[],
+        ${transactions.map((transaction) => transaction.reportingCategory)}::text[]
+      ) AS t(id, type, source, amount, fee, reporting_category)
+    ON CONFLICT (run_id, id) DO NOTHING`;
+}
+
+/** Forgets a comparison's staged transactions: the run was stored, or failed, or was left by a crash long ago. */
+export async function unstageStripeTransactions(tx: Tx, which: { runId: string } | { stagedBefore: Date }) {
+  if ("runId" in which) {
+    await tx.$executeRaw`DELETE FROM reconciliation_stripe_transactions WHERE run_id = ${which.runId}`;
+  } else {
+    await tx.$executeRaw`DELETE FROM reconciliation_stripe_transactions WHERE staged_at < ${which.stagedBefore}`;
+  }
+}
+
+/**
+ * Every difference between the staged balance transactions and the ledger, both ways: what
+ * Stripe lists is looked up in the ledger by its id, and what the ledger recorded in the period
+ * is looked up among what Stripe listed. Sorted by kind, then id, in byte order.
+ */
+export async function differencesOfStaged(tx: Tx, runId: string, from: Date, to: Date) {
+  return tx.$queryRaw<ReconciliationDifference[]>`
+    WITH staged AS (
+      SELECT id, type, source, amount, fee, reporting_category
+        FROM reconciliation_stripe_transactions WHERE run_id = ${runId}
+    ), charges AS (
+      SELECT DISTINCT ON (source) source, amount, fee FROM staged
+       WHERE type IN ('charge', 'payment') ORDER BY source, id
+    ), refunds AS (
+      SELECT DISTINCT ON (source) source, -amount AS amount FROM staged
+       WHERE type IN ('refund', 'payment_refund') ORDER BY source, id
+    ), failures AS (
+      SELECT DISTINCT ON (source) source, amount FROM staged
+       WHERE type = 'refund_failure' ORDER BY source, id
+    ), disputes AS (
+      SELECT id, amount FROM staged
+       WHERE reporting_category IN ('dispute', 'dispute_reversal')
+         AND type NOT IN ('charge', 'payment', 'refund', 'payment_refund', 'refund_failure')
+    ), differences (kind, stripe_id, stripe_amount, ledger_amount) AS (
+      SELECT 'PAYMENT_MISSING_IN_LEDGER', c.source, c.amount, NULL::numeric FROM charges c
+       WHERE NOT EXISTS (SELECT FROM payments p WHERE p.stripe_charge_id = c.source)
+      UNION ALL
+      SELECT 'PAYMENT_AMOUNT_DIFFERS', c.source, c.amount, p.amount
+        FROM charges c JOIN payments p ON p.stripe_charge_id = c.source WHERE p.amount <> c.amount
+      UNION ALL
+      SELECT 'PAYMENT_FEE_DIFFERS', c.source, c.fee, p.fee
+        FROM charges c JOIN payments p ON p.stripe_charge_id = c.source WHERE p.fee <> c.fee
+      UNION ALL
+      SELECT 'PAYMENT_NOT_AT_STRIPE', p.stripe_charge_id, NULL, p.amount FROM payments p
+       WHERE p.received_at >= ${from} AND p.received_at < ${to}
+         AND NOT EXISTS (SELECT FROM charges c WHERE c.source = p.stripe_charge_id)
+      UNION ALL
+      SELECT 'REFUND_MISSING_IN_LEDGER', r.source, r.amount, NULL FROM refunds r
+       WHERE NOT EXISTS (SELECT FROM payment_refunds pr WHERE pr.stripe_refund_id = r.source)
+      UNION ALL
+      SELECT 'REFUND_AMOUNT_DIFFERS', r.source, r.amount, pr.amount
+        FROM refunds r JOIN payment_refunds pr ON pr.stripe_refund_id = r.source WHERE pr.amount <> r.amount
+      UNION ALL
+      SELECT 'REFUND_NOT_AT_STRIPE', pr.stripe_refund_id, NULL, pr.amount FROM payment_refunds pr
+       WHERE pr.refunded_at >= ${from} AND pr.refunded_at < ${to}
+         AND NOT EXISTS (SELECT FROM refunds r WHERE r.source = pr.stripe_refund_id)
+      UNION ALL
+      SELECT 'REFUND_FAILURE_MISSING_IN_LEDGER', f.source, f.amount, NULL FROM failures f
+       WHERE NOT EXISTS (SELECT FROM payment_refunds pr JOIN payment_refund_failures rf ON rf.refund_id = pr.id
+                          WHERE pr.stripe_refund_id = f.source)
+      UNION ALL
+      SELECT 'REFUND_FAILURE_NOT_AT_STRIPE', pr.stripe_refund_id, NULL, pr.amount
+        FROM payment_refund_failures rf JOIN payment_refunds pr ON pr.id = rf.refund_id
+       WHERE rf.failed_at >= ${from} AND rf.failed_at < ${to}
+         AND NOT EXISTS (SELECT FROM failures f WHERE f.source = pr.stripe_refund_id)
+      UNION ALL
+      SELECT 'DISPUTE_TRANSACTION_MISSING_IN_LEDGER', d.id, d.amount, NULL FROM disputes d
+       WHERE NOT EXISTS (SELECT FROM processor_balance_transactions b WHERE b.stripe_balance_transaction_id = d.id)
+    )
+    SELECT kind, stripe_id AS "stripeId", stripe_amount::text AS "stripeAmount", ledger_amount::text AS "ledgerAmount"
+      FROM differences
+     ORDER BY kind COLLATE "C", stripe_id COLLATE "C"`;
 }

@@ -14,6 +14,7 @@ import { applyPendingMigrations } from "../../src/shared/db/migrations.js";
 import { openConfiguredDatabase } from "../../src/shared/db/open-configured-database.js";
 import { createJobClaims } from "../../src/shared/job-claims.js";
 import { createLogger } from "../../src/shared/logger.js";
+import { Money } from "../../src/shared/money.js";
 import { ReplayResponse } from "../../src/webhooks/schemas.js";
 import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
 import { applyStripeEvents, ledgerBalances, paymentsOf, startPayment } from "../support/payments.js";
@@ -153,6 +154,52 @@ describe("reconciliation with Stripe", () => {
       { kind: "REFUND_FAILURE_NOT_AT_STRIPE", stripeId: refund.id, stripeAmount: null, ledgerAmount: "300.00" },
       { kind: "REFUND_NOT_AT_STRIPE", stripeId: refund.id, stripeAmount: null, ledgerAmount: "300.00" },
     ]);
+  });
+
+  it("finds a differing amount and fee and a dispute the ledger missed among more transactions than one statement stages, and keeps nothing staged", async () => {
+    const employer = pool[4] as Employer;
+    const payment = await pay(employer, "150.00");
+    await deliver(payment.events);
+    await applyStripeEvents(context, admin);
+    // As if Stripe's books said otherwise: the charge's balance transaction altered in place.
+    const charge = stand().get(payment.intent.latest_charge as string, "charge");
+    const transaction = stand().get(charge.balance_transaction as string, "balance_transaction");
+    Object.assign(transaction, { amount: 15_100, fee: (transaction.fee as number) + 1 });
+    const dispute = stand().openDispute(charge.id as string, 5_000); // its events never arrive
+    for (let index = 0; index < 1_050; index++) stand().createPayout(100); // listed, never compared
+
+    const run = ReconciliationRunResponse.parse((await reconcile({ from: "2026-11-25", to: "2026-11-25" })).body);
+    const withdrawal = (dispute.balance_transactions as { id: string }[])[0]?.id;
+    const ofThisPayment = run.differences.filter((difference) => [charge.id, withdrawal].includes(difference.stripeId));
+    expect(ofThisPayment).toEqual([
+      {
+        kind: "DISPUTE_TRANSACTION_MISSING_IN_LEDGER",
+        stripeId: withdrawal,
+        stripeAmount: "-50.00",
+        ledgerAmount: null,
+      },
+      { kind: "PAYMENT_AMOUNT_DIFFERS", stripeId: charge.id, stripeAmount: "151.00", ledgerAmount: "150.00" },
+      {
+        kind: "PAYMENT_FEE_DIFFERS",
+        stripeId: charge.id,
+        stripeAmount: Money.fromHalalas(BigInt(transaction.fee as number)).toString(),
+        ledgerAmount: Money.fromHalalas(BigInt((transaction.fee as number) - 1)).toString(),
+      },
+    ]);
+    expect(await context.database.prisma.reconciliationStripeTransaction.count()).toBe(0);
+
+    // Stripe refusing the list midway (its eleventh page, after a thousand transactions were staged): no run
+    // stored, nothing left staged, the error said.
+    const runsBefore = await context.database.prisma.reconciliationRun.count();
+    context.stripe.local.refuseNextRequests(1_000, { after: 10 });
+    try {
+      const refused = await reconcile({ from: "2026-11-25", to: "2026-11-25" });
+      expect(refused.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      context.stripe.local.refuseNextRequests(0);
+    }
+    expect(await context.database.prisma.reconciliationStripeTransaction.count()).toBe(0);
+    expect(await context.database.prisma.reconciliationRun.count()).toBe(runsBefore);
   });
 
   it("refuses a reversed or too long range, employers, and unknown runs", async () => {

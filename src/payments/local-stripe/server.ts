@@ -17,6 +17,8 @@ export function createLocalStripe(options: LocalStripeOptions) {
   const idempotentResponses = new Map<string, { status: number; body: unknown }>();
   const listLimitMax = 100;
   let requestsToRefuse = 0;
+  /** Requests still answered before the refusals start. */
+  let requestsBeforeRefusing = 0;
 
   app.onError((error, c) => {
     if (error instanceof LocalStripeError) {
@@ -32,7 +34,9 @@ export function createLocalStripe(options: LocalStripeOptions) {
     if (!/^Bearer sk_(test|live)_\S+$/.test(c.req.header("authorization") ?? "")) {
       return c.json({ error: { type: "invalid_request_error", message: "Invalid API Key provided" } }, 401);
     }
-    if (requestsToRefuse > 0) {
+    if (requestsToRefuse > 0 && requestsBeforeRefusing > 0) {
+      requestsBeforeRefusing -= 1;
+    } else if (requestsToRefuse > 0) {
       requestsToRefuse -= 1;
       return c.json(
         {
@@ -293,9 +297,13 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin:.3rem}button:focus{outline:3px
   return {
     app,
     state,
-    /** The next `count` API requests are refused with 429, as Stripe's rate limiter refuses them. */
-    refuseNextRequests(count: number) {
+    /**
+     * The next `count` API requests (after `after` more are answered) are refused with 429, as
+     * Stripe's rate limiter refuses them.
+     */
+    refuseNextRequests(count: number, options: { after?: number } = {}) {
       requestsToRefuse = count;
+      requestsBeforeRefusing = options.after ?? 0;
     },
   };
 }
