@@ -34,6 +34,15 @@ const octoberInvoice = async (employer: Employer) => {
   if (!invoice) throw new Error("no October invoice");
   return invoice;
 };
+/** The employer's October invoice paid in full by PaymentIntent, its events applied. */
+async function payOctoberInFull(employer: Employer) {
+  const invoice = await octoberInvoice(employer);
+  const attempt = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
+  const intentId = attempt.stripeObjectId as string;
+  const charge = stand().confirmPaymentIntent(intentId, "succeeded").latest_charge as string;
+  await applyStripeEvents(context, admin);
+  return { invoice, intentId, charge };
+}
 const feeOf = (amount: string) =>
   Money.fromHalalas(BigInt(fakeProcessorFee(Number(Money.sar(amount).toHalalas())))).toString();
 const stand = () => context.stripe.local.state;
@@ -246,15 +255,12 @@ describe("paying an invoice through Stripe Checkout", () => {
 describe("refunds, disputes and payouts", () => {
   it("a partial refund reopens what it takes back; a full refund leaves the invoice unpaid", async () => {
     const employer = nextEmployer();
-    const invoice = await octoberInvoice(employer);
-    const attempt = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
-    stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded");
-    await applyStripeEvents(context, admin);
+    const { invoice, intentId } = await payOctoberInFull(employer);
     const before = await ledgerBalances(context, accountant);
 
     // The agency refunds through Stripe's API (here the SDK against the stand-in).
     await context.stripe.connection.client.refunds.create({
-      payment_intent: attempt.stripeObjectId as string,
+      payment_intent: intentId,
       amount: 10_000,
     });
     await applyStripeEvents(context, admin);
@@ -269,7 +275,7 @@ describe("refunds, disputes and payouts", () => {
         .toString(),
     ).toBe("-100.00");
 
-    await context.stripe.connection.client.refunds.create({ payment_intent: attempt.stripeObjectId as string });
+    await context.stripe.connection.client.refunds.create({ payment_intent: intentId });
     await applyStripeEvents(context, admin);
     const refunded = await invoiceDetail(context, employer, invoice.id);
     expect(refunded).toMatchObject({ status: "OPEN" });
@@ -285,13 +291,10 @@ describe("refunds, disputes and payouts", () => {
 
   it("a refund the card's bank sends back returns the money: the invoice is paid again, once, whichever refund events arrive", async () => {
     const employer = nextEmployer();
-    const invoice = await octoberInvoice(employer);
-    const attempt = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
-    stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded");
-    await applyStripeEvents(context, admin);
+    const { invoice, intentId } = await payOctoberInFull(employer);
     const paid = await ledgerBalances(context, accountant, employer.establishment.id);
     const refund = await context.stripe.connection.client.refunds.create({
-      payment_intent: attempt.stripeObjectId as string,
+      payment_intent: intentId,
     });
     await applyStripeEvents(context, admin);
     expect(await invoiceDetail(context, employer, invoice.id)).toMatchObject({ status: "OPEN" });
@@ -336,12 +339,9 @@ describe("refunds, disputes and payouts", () => {
 
   it("a refund that failed before Ishtirak heard of it is recorded as Stripe's balance shows it: out and back", async () => {
     const employer = nextEmployer();
-    const invoice = await octoberInvoice(employer);
-    const attempt = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
-    stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded");
-    await applyStripeEvents(context, admin);
+    const { invoice, intentId } = await payOctoberInFull(employer);
     const paid = await ledgerBalances(context, accountant, employer.establishment.id);
-    const refund = stand().createRefund({ payment_intent: attempt.stripeObjectId as string, amount: 20_000 });
+    const refund = stand().createRefund({ payment_intent: intentId, amount: 20_000 });
     stand().failRefund(refund.id as string);
     await applyStripeEvents(context, admin);
     expect(await invoiceDetail(context, employer, invoice.id)).toMatchObject({ status: "PAID" });
@@ -371,10 +371,7 @@ describe("refunds, disputes and payouts", () => {
 
   it("a dispute withdraws funds and a fee; won, they come back and the invoice stays paid", async () => {
     const employer = nextEmployer();
-    const invoice = await octoberInvoice(employer);
-    const attempt = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
-    const charge = stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded").latest_charge as string;
-    await applyStripeEvents(context, admin);
+    const { invoice, charge } = await payOctoberInFull(employer);
     const before = await ledgerBalances(context, accountant);
     const dispute = stand().openDispute(charge);
     await applyStripeEvents(context, admin);
@@ -400,10 +397,7 @@ describe("refunds, disputes and payouts", () => {
 
   it("a lost dispute gives the money back to the cardholder and reopens the invoice", async () => {
     const employer = nextEmployer();
-    const invoice = await octoberInvoice(employer);
-    const attempt = await startPayment(context, employer, invoice.id, { method: "PAYMENT_INTENT" });
-    const charge = stand().confirmPaymentIntent(attempt.stripeObjectId as string, "succeeded").latest_charge as string;
-    await applyStripeEvents(context, admin);
+    const { invoice, charge } = await payOctoberInFull(employer);
     const before = await ledgerBalances(context, accountant);
     const dispute = stand().openDispute(charge);
     stand().closeDispute(dispute.id, "lost");
