@@ -52,11 +52,15 @@ export function createJobClaims(deps: { db: PrismaClient; clock: Clock; owner?: 
       try {
         result = await work();
       } catch (error) {
+        // Released for the next attempt anywhere; if even that fails, the lease runs out instead,
+        // and the work's own error is the one reported.
         await db.$executeRaw`
           UPDATE job_period_claims
              SET lease_until = ${clock.now()},
                  outcome = ${JSON.stringify({ error: error instanceof Error ? error.message : String(error) })}::jsonb
-           WHERE job = ${job} AND period = ${period} AND claimed_by = ${owner} AND finished_at IS NULL`;
+           WHERE job = ${job} AND period = ${period} AND claimed_by = ${owner} AND finished_at IS NULL`.catch(
+          () => undefined,
+        );
         throw error;
       }
       await db.$executeRaw`
