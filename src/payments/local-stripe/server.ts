@@ -91,13 +91,16 @@ export function createLocalStripe(options: LocalStripeOptions) {
     return code;
   }
 
+  /** `expand[]` as parsed from the query: absent, one path, or several. */
+  function expandPaths(paths: unknown): string[] {
+    return (Array.isArray(paths) ? paths : paths === undefined ? [] : [paths]).map(String);
+  }
   /** `expand[]=latest_charge.balance_transaction`: replaces ids along each path by the objects. */
   function expand(object: StripeObject, paths: unknown): StripeObject {
     const result = structuredClone(object);
-    const list = Array.isArray(paths) ? paths : paths === undefined ? [] : [paths];
-    for (const path of list) {
+    for (const path of expandPaths(paths)) {
       let target: Record<string, unknown> = result;
-      for (const field of String(path).split(".")) {
+      for (const field of path.split(".")) {
         const value = target[field];
         if (typeof value === "string") {
           const found = lookup(value);
@@ -113,8 +116,7 @@ export function createLocalStripe(options: LocalStripeOptions) {
   }
   /** A list's `expand[]=data.x` names the path `x` of each item. */
   function itemPaths(paths: unknown): string[] {
-    const list = Array.isArray(paths) ? paths : paths === undefined ? [] : [paths];
-    return list.map(String).flatMap((path) => (path.startsWith("data.") ? [path.slice("data.".length)] : []));
+    return expandPaths(paths).flatMap((path) => (path.startsWith("data.") ? [path.slice("data.".length)] : []));
   }
   function lookup(id: string): StripeObject | undefined {
     for (const object of ["charge", "balance_transaction", "payment_intent", "refund", "dispute"]) {
