@@ -4,7 +4,12 @@ import type { PrismaClient } from "../shared/db/database.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import type { JobClaims } from "../shared/job-claims.js";
-import { differencesOfStaged, stageStripeTransactions, unstageStripeTransactions } from "./repository.js";
+import {
+  differencesOfStaged,
+  removeAbandonedStaging,
+  stageStripeTransactions,
+  unstageStripeTransactions,
+} from "./repository.js";
 import type { BalanceTransactionSnapshot, StripeGateway } from "./stripe-gateway.js";
 
 export const reconciliationDaysMax = 31;
@@ -80,12 +85,11 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
     const from = range.from.startInstant();
     const to = range.to.endInstant();
     const id = newId("rec");
-    // What a comparison a crash interrupted left behind (nothing else deletes it).
-    await unstageStripeTransactions(db, { stagedBefore: new Date(clock.now().getTime() - 24 * 60 * 60 * 1000) });
+    await removeAbandonedStaging(db, new Date(clock.now().getTime() - 24 * 60 * 60 * 1000));
     try {
       const differences = await compare(id, from, to);
       return await db.$transaction(async (tx) => {
-        await unstageStripeTransactions(tx, { runId: id });
+        await unstageStripeTransactions(tx, id);
         return tx.reconciliationRun.create({
           data: {
             id,
@@ -99,7 +103,7 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
         });
       });
     } catch (error) {
-      await unstageStripeTransactions(db, { runId: id }).catch(() => undefined);
+      await unstageStripeTransactions(db, id).catch(() => undefined);
       throw error;
     }
   }

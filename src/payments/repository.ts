@@ -385,13 +385,14 @@ export async function stageStripeTransactions(
     ON CONFLICT (run_id, id) DO NOTHING`;
 }
 
-/** Forgets a comparison's staged transactions: the run was stored, or failed, or was left by a crash long ago. */
-export async function unstageStripeTransactions(tx: Tx, which: { runId: string } | { stagedBefore: Date }) {
-  if ("runId" in which) {
-    await tx.$executeRaw`DELETE FROM reconciliation_stripe_transactions WHERE run_id = ${which.runId}`;
-  } else {
-    await tx.$executeRaw`DELETE FROM reconciliation_stripe_transactions WHERE staged_at < ${which.stagedBefore}`;
-  }
+/** Forgets a comparison's staged transactions: its run was stored, or it failed. */
+export async function unstageStripeTransactions(tx: Tx, runId: string): Promise<void> {
+  await tx.$executeRaw`DELETE FROM reconciliation_stripe_transactions WHERE run_id = ${runId}`;
+}
+
+/** Removes what comparisons a crash interrupted left staged (nothing else deletes it). */
+export async function removeAbandonedStaging(tx: Tx, stagedBefore: Date): Promise<void> {
+  await tx.$executeRaw`DELETE FROM reconciliation_stripe_transactions WHERE staged_at < ${stagedBefore}`;
 }
 
 /**
