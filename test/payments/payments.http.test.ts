@@ -334,7 +334,8 @@ describe("refunds, disputes and payouts", () => {
       where: { entryCode: "PAYMENT_REFUND_FAILED", description: { contains: refund.id } },
       select: { effectiveDate: true },
     });
-    expect(failures).toHaveLength(1);
+    // Dated by the failure's balance transaction (the stand-in's clock: the test's day).
+    expect(failures).toEqual([{ effectiveDate: new Date("2026-11-25T00:00:00Z") }]);
   });
 
   it("a refund that failed before Ishtirak heard of it is recorded as Stripe's balance shows it: out and back", async () => {

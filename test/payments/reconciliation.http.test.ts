@@ -200,6 +200,26 @@ describe("reconciliation with Stripe", () => {
     }
     expect(await context.database.prisma.reconciliationStripeTransaction.count()).toBe(0);
     expect(await context.database.prisma.reconciliationRun.count()).toBe(runsBefore);
+
+    // What a crash left staged more than a day ago goes with the next run; a comparison in progress stays.
+    const staged = (runId: string, stagedAt: string) => ({
+      runId,
+      id: `txn_${runId}`,
+      type: "charge",
+      source: `ch_${runId}`,
+      amount: "1.00",
+      fee: "0.00",
+      reportingCategory: "charge",
+      stagedAt: new Date(stagedAt),
+    });
+    await context.database.prisma.reconciliationStripeTransaction.createMany({
+      data: [staged("rec_crashed", "2026-11-24T08:59:00Z"), staged("rec_running", "2026-11-25T08:00:00Z")],
+    });
+    expect((await reconcile({ from: "2026-11-20", to: "2026-11-20" })).status).toBe(201);
+    expect((await context.database.prisma.reconciliationStripeTransaction.findMany()).map((row) => row.runId)).toEqual([
+      "rec_running",
+    ]);
+    await context.database.prisma.reconciliationStripeTransaction.deleteMany();
   });
 
   it("refuses a reversed or too long range, employers, and unknown runs", async () => {
