@@ -85,7 +85,10 @@ export function scheduleJobs(deps: {
     job(reconciliationJob, deps.config.payments.reconciliationCron, async () => {
       const runs = await stripe.reconciliation.runDaysDue(claims);
       for (const run of runs.filter((created) => created.differenceCount > 0))
-        logger.warn({ runId: run.id, differences: run.differences }, "reconciliation differences");
+        logger.warn(
+          { runId: run.id, differences: run.differenceCount, byKind: run.differenceCounts },
+          "reconciliation differences",
+        );
       return runs.map((run) => ({ runId: run.id, from: run.periodFrom, differences: run.differenceCount }));
     }),
     // Queued SMS (codes a provider hiccup held back) go out, and employers' registrations and

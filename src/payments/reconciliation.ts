@@ -5,9 +5,11 @@ import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import type { JobClaims } from "../shared/job-claims.js";
 import {
-  differencesOfStaged,
+  differenceCountsOfRuns,
+  differencesPage,
   removeAbandonedStaging,
   stageStripeTransactions,
+  storeRunWithDifferencesOfStaged,
   unstageStripeTransactions,
 } from "./repository.js";
 import type { BalanceTransactionSnapshot, StripeGateway } from "./stripe-gateway.js";
@@ -30,18 +32,23 @@ export const reconciliationCatchUpDays = 7;
  */
 const reconciliationLease = { ms: 2 * 60 * 60 * 1000 };
 
+export const reconciliationDifferenceKinds = [
+  "PAYMENT_MISSING_IN_LEDGER",
+  "PAYMENT_NOT_AT_STRIPE",
+  "PAYMENT_AMOUNT_DIFFERS",
+  "PAYMENT_FEE_DIFFERS",
+  "REFUND_MISSING_IN_LEDGER",
+  "REFUND_NOT_AT_STRIPE",
+  "REFUND_AMOUNT_DIFFERS",
+  "REFUND_FAILURE_MISSING_IN_LEDGER",
+  "REFUND_FAILURE_NOT_AT_STRIPE",
+  "DISPUTE_TRANSACTION_MISSING_IN_LEDGER",
+] as const;
+
+export type ReconciliationDifferenceKind = (typeof reconciliationDifferenceKinds)[number];
+
 export type ReconciliationDifference = {
-  kind:
-    | "PAYMENT_MISSING_IN_LEDGER"
-    | "PAYMENT_NOT_AT_STRIPE"
-    | "PAYMENT_AMOUNT_DIFFERS"
-    | "PAYMENT_FEE_DIFFERS"
-    | "REFUND_MISSING_IN_LEDGER"
-    | "REFUND_NOT_AT_STRIPE"
-    | "REFUND_AMOUNT_DIFFERS"
-    | "REFUND_FAILURE_MISSING_IN_LEDGER"
-    | "REFUND_FAILURE_NOT_AT_STRIPE"
-    | "DISPUTE_TRANSACTION_MISSING_IN_LEDGER";
+  kind: ReconciliationDifferenceKind;
   stripeId: string;
   stripeAmount: string | null;
   ledgerAmount: string | null;
@@ -58,9 +65,9 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
 
   /**
    * Stripe's balance transactions for the period are staged page by page (a day of the agency's
-   * payments is hundreds of thousands), then compared with the ledger in one statement, both ways.
+   * payments is hundreds of thousands), to be compared with the ledger in one statement.
    */
-  async function compare(runId: string, from: Date, to: Date): Promise<ReconciliationDifference[]> {
+  async function stage(runId: string, from: Date, to: Date): Promise<void> {
     let page: BalanceTransactionSnapshot[] = [];
     for await (const transaction of gateway.balanceTransactionsCreatedBetween(from, to)) {
       if (!transaction.source) continue;
@@ -71,7 +78,15 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
       }
     }
     await stageStripeTransactions(db, runId, page, clock.now());
-    return differencesOfStaged(db, runId, from, to);
+  }
+
+  /** The run with how many differences of each kind it found. */
+  async function withCounts<Run extends { id: string }>(runs: Run[]) {
+    const counts = await differenceCountsOfRuns(
+      db,
+      runs.map((run) => run.id),
+    );
+    return runs.map((run) => ({ ...run, differenceCounts: counts.get(run.id) ?? {} }));
   }
 
   /** Compares the business days `from` to `to` (inclusive, Riyadh) and stores the result. */
@@ -87,25 +102,24 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
     const id = newId("rec");
     await removeAbandonedStaging(db, new Date(clock.now().getTime() - 24 * 60 * 60 * 1000));
     try {
-      const differences = await compare(id, from, to);
-      return await db.$transaction(async (tx) => {
+      await stage(id, from, to);
+      const run = await db.$transaction(async (tx) => {
+        await storeRunWithDifferencesOfStaged(tx, { id, from, to, ranAt: clock.now(), ranBy });
         await unstageStripeTransactions(tx, id);
-        return tx.reconciliationRun.create({
-          data: {
-            id,
-            periodFrom: from,
-            periodTo: to,
-            differences,
-            differenceCount: differences.length,
-            ranAt: clock.now(),
-            ranBy,
-          },
-        });
+        return tx.reconciliationRun.findUniqueOrThrow({ where: { id } });
       });
+      const [counted] = await withCounts([run]);
+      return counted as NonNullable<typeof counted>;
     } catch (error) {
       await unstageStripeTransactions(db, id).catch(() => undefined);
       throw error;
     }
+  }
+
+  async function findRun(id: string) {
+    const run = await db.reconciliationRun.findUnique({ where: { id } });
+    if (!run) throw new AppError("RECONCILIATION_RUN_NOT_FOUND", `no reconciliation run ${id}`);
+    return run;
   }
 
   return {
@@ -138,16 +152,35 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
     },
 
     async find(id: string) {
-      const run = await db.reconciliationRun.findUnique({ where: { id } });
-      if (!run) throw new AppError("RECONCILIATION_RUN_NOT_FOUND", `no reconciliation run ${id}`);
-      return run;
+      const [counted] = await withCounts([await findRun(id)]);
+      return counted as NonNullable<typeof counted>;
     },
 
     async list(limit: number) {
-      return db.reconciliationRun.findMany({
-        orderBy: [{ ranAt: "desc" }, { id: "desc" }],
-        take: Math.min(limit, 100),
+      return withCounts(
+        await db.reconciliationRun.findMany({
+          orderBy: [{ ranAt: "desc" }, { id: "desc" }],
+          take: Math.min(limit, 100),
+        }),
+      );
+    },
+
+    /** A page of a run's differences, in (kind, Stripe id) order; the cursor is the last position shown. */
+    async differences(
+      runId: string,
+      page: { kind?: ReconciliationDifferenceKind | undefined; after?: number | undefined; limit: number },
+    ) {
+      await findRun(runId);
+      const rows = await differencesPage(db, runId, {
+        kind: page.kind,
+        after: page.after ?? 0,
+        limit: page.limit + 1,
       });
+      const items = rows.slice(0, page.limit);
+      return {
+        differences: items.map(({ position: _position, ...difference }) => difference),
+        nextCursor: rows.length > page.limit ? (items.at(-1)?.position ?? null) : null,
+      };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { Prisma } from "../generated/prisma/client.js";
 import type { BusinessDate } from "../shared/business-date.js";
 import type { Tx } from "../shared/db/database.js";
 import { newId } from "../shared/ids.js";
@@ -396,12 +397,18 @@ export async function removeAbandonedStaging(tx: Tx, stagedBefore: Date): Promis
 }
 
 /**
- * Every difference between the staged balance transactions and the ledger, both ways: what
- * Stripe lists is looked up in the ledger by its id, and what the ledger recorded in the period
- * is looked up among what Stripe listed. Sorted by kind, then id, in byte order.
+ * Stores a reconciliation run with every difference between its staged balance transactions and
+ * the ledger, both ways, in one statement: what Stripe lists is looked up in the ledger by its
+ * id, and what the ledger recorded in the period is looked up among what Stripe listed. The
+ * differences are numbered from 1 in (kind, Stripe id) byte order and never pass through the
+ * service, however many there are.
  */
-export async function differencesOfStaged(tx: Tx, runId: string, from: Date, to: Date) {
-  return tx.$queryRaw<ReconciliationDifference[]>`
+export async function storeRunWithDifferencesOfStaged(
+  tx: Tx,
+  run: { id: string; from: Date; to: Date; ranAt: Date; ranBy: string },
+): Promise<void> {
+  const { id: runId, from, to } = run;
+  await tx.$executeRaw`
     WITH staged AS (
       SELECT id, type, source, amount, fee, reporting_category
         FROM reconciliation_stripe_transactions WHERE run_id = ${runId}
@@ -453,8 +460,50 @@ export async function differencesOfStaged(tx: Tx, runId: string, from: Date, to:
       UNION ALL
       SELECT 'DISPUTE_TRANSACTION_MISSING_IN_LEDGER', d.id, d.amount, NULL FROM disputes d
        WHERE NOT EXISTS (SELECT FROM processor_balance_transactions b WHERE b.stripe_balance_transaction_id = d.id)
+    ), numbered AS MATERIALIZED (
+      SELECT row_number() OVER (ORDER BY kind COLLATE "C", stripe_id COLLATE "C")::int AS position, *
+        FROM differences
+    ), stored_run AS (
+      INSERT INTO reconciliation_runs (id, period_from, period_to, difference_count, ran_at, ran_by)
+      SELECT ${runId}::text, ${from}::timestamptz, ${to}::timestamptz, count(*), ${run.ranAt}::timestamptz,
+             ${run.ranBy}::text
+        FROM numbered
     )
-    SELECT kind, stripe_id AS "stripeId", stripe_amount::text AS "stripeAmount", ledger_amount::text AS "ledgerAmount"
-      FROM differences
-     ORDER BY kind COLLATE "C", stripe_id COLLATE "C"`;
+    INSERT INTO reconciliation_differences (run_id, position, kind, stripe_id, stripe_amount, ledger_amount)
+    SELECT ${runId}::text, position, kind, stripe_id, stripe_amount, ledger_amount FROM numbered`;
+}
+
+/** A page of a run's differences after position `after`, optionally of one kind, in position order. */
+export async function differencesPage(
+  tx: Tx,
+  runId: string,
+  page: { kind: string | undefined; after: number; limit: number },
+): Promise<(ReconciliationDifference & { position: number })[]> {
+  return tx.$queryRaw`
+    SELECT position, kind, stripe_id AS "stripeId", stripe_amount::text AS "stripeAmount",
+           ledger_amount::text AS "ledgerAmount"
+      FROM reconciliation_differences
+     WHERE run_id = ${runId} AND position > ${page.after}::int
+       ${page.kind === undefined ? Prisma.empty : Prisma.sql`AND kind = ${page.kind}`}
+     ORDER BY position
+     LIMIT ${page.limit}::int`;
+}
+
+/** How many differences of each kind these runs found, by run. */
+export async function differenceCountsOfRuns(
+  tx: Tx,
+  runIds: readonly string[],
+): Promise<Map<string, Record<string, number>>> {
+  const rows = await tx.$queryRaw<{ runId: string; kind: string; count: number }[]>`
+    SELECT run_id AS "runId", kind, count(*)::int AS count
+      FROM reconciliation_differences
+     WHERE run_id = ANY(${[...runIds]}::text[])
+     GROUP BY run_id, kind
+     ORDER BY run_id, kind COLLATE "C"`;
+  const counts = new Map(runIds.map((id) => [id, {} as Record<string, number>]));
+  for (const row of rows) {
+    const ofRun = counts.get(row.runId);
+    if (ofRun) ofRun[row.kind] = row.count;
+  }
+  return counts;
 }

@@ -18,6 +18,8 @@ import {
   PaymentListQuery,
   PaymentListResponse,
   ReconciliationBody,
+  ReconciliationDifferencesQuery,
+  ReconciliationDifferencesResponse,
   ReconciliationParams,
   ReconciliationRunListResponse,
   ReconciliationRunResponse,
@@ -140,6 +142,24 @@ const getReconciliation = createRoute({
   },
 });
 
+const getReconciliationDifferences = createRoute({
+  method: "get",
+  path: "/v1/reconciliation-runs/{runId}/differences",
+  tags: ["Reconciliation"],
+  summary: "A run's differences, a page at a time, in (kind, Stripe id) order",
+  security: sessionSecurity,
+  request: { params: ReconciliationParams, query: ReconciliationDifferencesQuery },
+  responses: {
+    200: { description: "A page of differences", ...jsonContent(ReconciliationDifferencesResponse) },
+    ...errorResponses(
+      "AUTHENTICATION_REQUIRED",
+      "ROLE_NOT_PERMITTED",
+      "RECONCILIATION_RUN_NOT_FOUND",
+      "VALIDATION_FAILED",
+    ),
+  },
+});
+
 type AttemptRow = {
   id: string;
   invoiceId: string;
@@ -176,7 +196,7 @@ function presentReconciliation(run: {
   periodFrom: Date;
   periodTo: Date;
   differenceCount: number;
-  differences: unknown;
+  differenceCounts: Record<string, number>;
   ranAt: Date;
   ranBy: string;
 }) {
@@ -185,12 +205,6 @@ function presentReconciliation(run: {
     periodFrom: run.periodFrom.toISOString(),
     periodTo: run.periodTo.toISOString(),
     ranAt: run.ranAt.toISOString(),
-    differences: run.differences as {
-      kind: string;
-      stripeId: string;
-      stripeAmount: string | null;
-      ledgerAmount: string | null;
-    }[],
   };
 }
 
@@ -315,5 +329,14 @@ export function paymentRoutes(deps: { payments: PaymentService; reconciliation: 
     )
     .openapi(getReconciliation, async (c) =>
       c.json(presentReconciliation(await reconciliation.find(c.req.valid("param").runId)), 200),
-    );
+    )
+    .openapi(getReconciliationDifferences, async (c) => {
+      const query = c.req.valid("query");
+      const page = await reconciliation.differences(c.req.valid("param").runId, {
+        kind: query.kind,
+        after: query.cursor,
+        limit: query.limit,
+      });
+      return c.json(page, 200);
+    });
 }

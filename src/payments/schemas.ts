@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { InvoiceStatusSchema } from "../invoices/schemas.js";
 import { BusinessDateString, MoneyString, PositiveMoneyString } from "../shared/schemas.js";
+import { reconciliationDifferenceKinds } from "./reconciliation.js";
 
 export const StartPaymentBody = z
   .object({
@@ -90,8 +91,12 @@ export const ReconciliationParams = z.object({
     .openapi({ param: { name: "runId", in: "path" } }),
 });
 
+export const ReconciliationDifferenceKind = z
+  .enum(reconciliationDifferenceKinds)
+  .openapi("ReconciliationDifferenceKind");
+
 const Difference = z.object({
-  kind: z.string(),
+  kind: ReconciliationDifferenceKind,
   stripeId: z.string(),
   stripeAmount: MoneyString.nullable(),
   ledgerAmount: MoneyString.nullable(),
@@ -103,11 +108,23 @@ export const ReconciliationRunResponse = z
     periodFrom: z.string(),
     periodTo: z.string(),
     differenceCount: z.number().int(),
-    differences: z.array(Difference),
+    differenceCounts: z
+      .record(z.string(), z.number().int())
+      .openapi({ description: "How many differences of each kind (kinds with none left out)" }),
     ranAt: z.string(),
     ranBy: z.string(),
   })
   .openapi("ReconciliationRun");
+
+export const ReconciliationDifferencesQuery = z.object({
+  kind: ReconciliationDifferenceKind.optional(),
+  cursor: z.coerce.number().int().min(0).optional().openapi({ description: "nextCursor of the page before" }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const ReconciliationDifferencesResponse = z
+  .object({ differences: z.array(Difference), nextCursor: z.number().int().nullable() })
+  .openapi("ReconciliationDifferences");
 
 export const ReconciliationRunListResponse = z
   .object({ runs: z.array(ReconciliationRunResponse) })

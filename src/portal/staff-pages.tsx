@@ -69,8 +69,12 @@ type ReconciliationRun = {
   periodFrom: string;
   periodTo: string;
   differenceCount: number;
-  differences: { kind: string; stripeId: string; stripeAmount: string | null; ledgerAmount: string | null }[];
+  differenceCounts: Record<string, number>;
   ranAt: string;
+};
+type ReconciliationDifferences = {
+  differences: { kind: string; stripeId: string; stripeAmount: string | null; ledgerAmount: string | null }[];
+  nextCursor: number | null;
 };
 
 /** Today in Riyadh, the agency's business date (the API's defaults use the same). */
@@ -254,35 +258,23 @@ export function staffPages(deps: PortalDeps & { today: Today }) {
                 {t("period")}: <DateText date={run.periodFrom} /> — <DateText date={run.periodTo} />
               </h2>
               <p>
-                {t("differences")}: {formatNumber(locale, run.differenceCount)}
+                {run.differenceCount === 0 ? (
+                  t("noDifferences")
+                ) : (
+                  <a href={`/accountant/reconciliation/${encodeURIComponent(run.id)}`}>
+                    {t("differences")}: {formatNumber(locale, run.differenceCount)}
+                  </a>
+                )}
               </p>
-              {run.differences.length === 0 ? (
-                <p>{t("noDifferences")}</p>
-              ) : (
+              {run.differenceCount === 0 ? null : (
                 <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("status")}</th>
-                      <th scope="col">{t("reference")}</th>
-                      <AmountHeader>Stripe</AmountHeader>
-                      <AmountHeader>{t("journal")}</AmountHeader>
-                    </tr>
-                  </thead>
                   <tbody>
-                    {run.differences.map((difference) => (
+                    {Object.entries(run.differenceCounts).map(([kind, count]) => (
                       <tr>
                         <td>
-                          <code>{difference.kind}</code>
+                          <code>{kind}</code>
                         </td>
-                        <td dir="ltr">
-                          <code>{difference.stripeId}</code>
-                        </td>
-                        <td class="amount">
-                          <Money amount={difference.stripeAmount} />
-                        </td>
-                        <td class="amount">
-                          <Money amount={difference.ledgerAmount} />
-                        </td>
+                        <td class="amount">{formatNumber(locale, count)}</td>
                       </tr>
                     ))}
                   </tbody>
@@ -296,6 +288,71 @@ export function staffPages(deps: PortalDeps & { today: Today }) {
     );
   };
   app.get("/accountant/reconciliation", (c) => reconciliationPage(c));
+  // One run's differences, a hundred to a page.
+  app.get("/accountant/reconciliation/:runId", async (c) => {
+    const { t, locale } = uiOf(c);
+    const runPath = `/v1/reconciliation-runs/${encodeURIComponent(c.req.param("runId"))}`;
+    const cursor = c.req.query("cursor");
+    const [run, page] = await Promise.all([
+      callApi<ReconciliationRun>(c, { path: runPath, token: token(c) }),
+      callApi<ReconciliationDifferences>(c, {
+        path: `${runPath}/differences?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+        token: token(c),
+      }),
+    ]);
+    if (!run.ok) return failurePage(c, run.error);
+    if (!page.ok) return failurePage(c, page.error);
+    return renderPage(
+      c,
+      t("reconciliationTitle"),
+      <section class="card" data-run={run.data.id}>
+        <h2>
+          {t("period")}: <DateText date={run.data.periodFrom} /> — <DateText date={run.data.periodTo} />
+        </h2>
+        <p>
+          {t("differences")}: {formatNumber(locale, run.data.differenceCount)}
+        </p>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t("status")}</th>
+              <th scope="col">{t("reference")}</th>
+              <AmountHeader>Stripe</AmountHeader>
+              <AmountHeader>{t("journal")}</AmountHeader>
+            </tr>
+          </thead>
+          <tbody>
+            {page.data.differences.map((difference) => (
+              <tr>
+                <td>
+                  <code>{difference.kind}</code>
+                </td>
+                <td dir="ltr">
+                  <code>{difference.stripeId}</code>
+                </td>
+                <td class="amount">
+                  <Money amount={difference.stripeAmount} />
+                </td>
+                <td class="amount">
+                  <Money amount={difference.ledgerAmount} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {page.data.nextCursor === null ? null : (
+          <p>
+            <a
+              href={`/accountant/reconciliation/${encodeURIComponent(run.data.id)}?cursor=${page.data.nextCursor}`}
+              rel="next"
+            >
+              {t("next")}
+            </a>
+          </p>
+        )}
+      </section>,
+    );
+  });
   app.post("/accountant/reconciliation", async (c) => {
     const form = await formFields(c);
     const run = await callApi(c, {

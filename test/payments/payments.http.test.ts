@@ -366,7 +366,16 @@ describe("refunds, disputes and payouts", () => {
       bearer(accountant),
     );
     expect(run.status).toBe(201);
-    const differences = (run.body as { differences: { kind: string; stripeId: string }[] }).differences;
+    const page = await requestJson(
+      context.app,
+      "GET",
+      `/v1/reconciliation-runs/${(run.body as { id: string }).id}/differences?limit=1000`,
+      undefined,
+      bearer(accountant),
+    );
+    expect(page.status).toBe(200);
+    const { differences, nextCursor } = page.body as { differences: { stripeId: string }[]; nextCursor: null };
+    expect(nextCursor).toBeNull();
     expect(differences.filter((difference) => difference.stripeId === refund.id)).toEqual([]);
   });
 

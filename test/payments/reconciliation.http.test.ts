@@ -3,12 +3,17 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { z } from "@hono/zod-openapi";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_STRIPE_WEBHOOK_SECRET, loadConfig } from "../../src/config.js";
 import type { SignedDelivery } from "../../src/payments/local-stripe/state.js";
 import { createStripeProcessing } from "../../src/payments/processing.js";
-import { ReconciliationRunListResponse, ReconciliationRunResponse } from "../../src/payments/schemas.js";
+import {
+  ReconciliationDifferencesResponse,
+  ReconciliationRunListResponse,
+  ReconciliationRunResponse,
+} from "../../src/payments/schemas.js";
 import { BusinessDate } from "../../src/shared/business-date.js";
 import { applyPendingMigrations } from "../../src/shared/db/migrations.js";
 import { openConfiguredDatabase } from "../../src/shared/db/open-configured-database.js";
@@ -17,6 +22,7 @@ import { createLogger } from "../../src/shared/logger.js";
 import { Money } from "../../src/shared/money.js";
 import { ReplayResponse } from "../../src/webhooks/schemas.js";
 import { hire, invoiceDetail, invoicesOf, runBilling } from "../support/billing.js";
+import { databaseBeforeMigration } from "../support/earlier-migrations.js";
 import { applyStripeEvents, ledgerBalances, paymentsOf, startPayment } from "../support/payments.js";
 import {
   bearer,
@@ -55,6 +61,35 @@ async function pay(employer: Employer, amount: string) {
 const reconcile = (body: unknown, token = accountant) =>
   requestJson(context.app, "POST", "/v1/reconciliation-runs", body, bearer(token));
 
+/** Every difference of a run, read through the endpoint two to a page (`query`: more parameters). */
+async function differencesOf(runId: string, query = "") {
+  const differences: z.infer<typeof ReconciliationDifferencesResponse>["differences"] = [];
+  let cursor: number | null = null;
+  do {
+    const after: string = cursor === null ? "" : `&cursor=${cursor}`;
+    const response = await requestJson(
+      context.app,
+      "GET",
+      `/v1/reconciliation-runs/${runId}/differences?limit=2${after}${query}`,
+      undefined,
+      bearer(accountant),
+    );
+    expect(response.status).toBe(200);
+    const page = ReconciliationDifferencesResponse.parse(response.body);
+    differences.push(...page.differences);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return differences;
+}
+
+/** Runs a reconciliation through the endpoint; the run with its differences read page by page. */
+async function reconciled(body: unknown) {
+  const response = await reconcile(body);
+  expect(response.status).toBe(201);
+  const run = ReconciliationRunResponse.parse(response.body);
+  return { ...run, differences: await differencesOf(run.id) };
+}
+
 beforeAll(async () => {
   context = await buildTestApp({ stripeEvents: "kept" });
   admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
@@ -83,9 +118,7 @@ describe("reconciliation with Stripe", () => {
       amount: 1_000,
     });
 
-    const response = await reconcile({ from: "2026-11-25", to: "2026-11-25" });
-    expect(response.status).toBe(201);
-    const run = ReconciliationRunResponse.parse(response.body);
+    const run = await reconciled({ from: "2026-11-25", to: "2026-11-25" });
     expect(run.differences).toEqual([
       {
         kind: "PAYMENT_MISSING_IN_LEDGER",
@@ -102,22 +135,37 @@ describe("reconciliation with Stripe", () => {
       { kind: "REFUND_MISSING_IN_LEDGER", stripeId: refund.id, stripeAmount: "10.00", ledgerAmount: null },
     ]);
     expect(run.differenceCount).toBe(3);
+    expect(run.differenceCounts).toEqual({
+      PAYMENT_MISSING_IN_LEDGER: 1,
+      PAYMENT_NOT_AT_STRIPE: 1,
+      REFUND_MISSING_IN_LEDGER: 1,
+    });
+    expect(await differencesOf(run.id, "&kind=PAYMENT_NOT_AT_STRIPE")).toEqual([run.differences[1]]);
 
     // Once the missed events arrive, only the deliberately extra payment remains.
     await deliver(lost.events);
     await deliver(stand().emitted.filter((delivery) => delivery.event.type === "charge.refunded"));
     await applyStripeEvents(context, admin);
-    const again = ReconciliationRunResponse.parse((await reconcile({ from: "2026-11-25", to: "2026-11-25" })).body);
+    const again = await reconciled({ from: "2026-11-25", to: "2026-11-25" });
     expect(again.differences.map((difference) => difference.kind)).toEqual(["PAYMENT_NOT_AT_STRIPE"]);
 
     const listed = ReconciliationRunListResponse.parse(
       (await requestJson(context.app, "GET", "/v1/reconciliation-runs", undefined, bearer(accountant))).body,
     );
     expect(listed.runs.map((item) => item.id)).toEqual(expect.arrayContaining([run.id, again.id]));
+    expect(listed.runs.find((item) => item.id === run.id)?.differenceCounts).toEqual(run.differenceCounts);
     const one = await requestJson(context.app, "GET", `/v1/reconciliation-runs/${run.id}`, undefined, bearer(admin));
-    expect(ReconciliationRunResponse.parse(one.body).differenceCount).toBe(3);
-    const clean = ReconciliationRunResponse.parse((await reconcile({ from: "2026-11-20", to: "2026-11-24" })).body);
-    expect(clean.differences).toEqual([]);
+    expect(ReconciliationRunResponse.parse(one.body)).toEqual({
+      id: run.id,
+      periodFrom: run.periodFrom,
+      periodTo: run.periodTo,
+      differenceCount: 3,
+      differenceCounts: run.differenceCounts,
+      ranAt: run.ranAt,
+      ranBy: run.ranBy,
+    });
+    const clean = await reconciled({ from: "2026-11-20", to: "2026-11-24" });
+    expect([clean.differences, clean.differenceCount, clean.differenceCounts]).toEqual([[], 0, {}]);
   });
 
   it("lists a refund failure the ledger missed, until its event arrives", async () => {
@@ -137,19 +185,17 @@ describe("reconciliation with Stripe", () => {
     const ofThisRefund = (run: { differences: { stripeId: string }[] }) =>
       run.differences.filter((difference) => difference.stripeId === refund.id);
 
-    const missing = ReconciliationRunResponse.parse((await reconcile({ from: "2026-11-25", to: "2026-11-25" })).body);
+    const missing = await reconciled({ from: "2026-11-25", to: "2026-11-25" });
     expect(ofThisRefund(missing)).toEqual([
       { kind: "REFUND_FAILURE_MISSING_IN_LEDGER", stripeId: refund.id, stripeAmount: "300.00", ledgerAmount: null },
     ]);
     await deliver(stand().emitted.slice(failedMark));
     await applyStripeEvents(context, admin);
-    const matched = ReconciliationRunResponse.parse((await reconcile({ from: "2026-11-25", to: "2026-11-25" })).body);
+    const matched = await reconciled({ from: "2026-11-25", to: "2026-11-25" });
     expect(ofThisRefund(matched)).toEqual([]);
     // The failure recorded but not at Stripe (as if Stripe's record were lost): the other way round.
     stand().forget(refund.id);
-    const ledgerOnly = ReconciliationRunResponse.parse(
-      (await reconcile({ from: "2026-11-25", to: "2026-11-25" })).body,
-    );
+    const ledgerOnly = await reconciled({ from: "2026-11-25", to: "2026-11-25" });
     expect(ofThisRefund(ledgerOnly)).toEqual([
       { kind: "REFUND_FAILURE_NOT_AT_STRIPE", stripeId: refund.id, stripeAmount: null, ledgerAmount: "300.00" },
       { kind: "REFUND_NOT_AT_STRIPE", stripeId: refund.id, stripeAmount: null, ledgerAmount: "300.00" },
@@ -168,7 +214,7 @@ describe("reconciliation with Stripe", () => {
     const dispute = stand().openDispute(charge.id as string, 5_000); // its events never arrive
     for (let index = 0; index < 1_050; index++) stand().createPayout(100); // listed, never compared
 
-    const run = ReconciliationRunResponse.parse((await reconcile({ from: "2026-11-25", to: "2026-11-25" })).body);
+    const run = await reconciled({ from: "2026-11-25", to: "2026-11-25" });
     const withdrawal = (dispute.balance_transactions as { id: string }[])[0]?.id;
     const ofThisPayment = run.differences.filter((difference) => [charge.id, withdrawal].includes(difference.stripeId));
     expect(ofThisPayment).toEqual([
@@ -231,11 +277,13 @@ describe("reconciliation with Stripe", () => {
       401,
       "AUTHENTICATION_REQUIRED",
     );
-    expectError(
-      await requestJson(context.app, "GET", "/v1/reconciliation-runs/rec_unknown", undefined, bearer(accountant)),
-      404,
-      "RECONCILIATION_RUN_NOT_FOUND",
-    );
+    const get = (path: string) => requestJson(context.app, "GET", path, undefined, bearer(accountant));
+    expectError(await get("/v1/reconciliation-runs/rec_unknown"), 404, "RECONCILIATION_RUN_NOT_FOUND");
+    expectError(await get("/v1/reconciliation-runs/rec_unknown/differences"), 404, "RECONCILIATION_RUN_NOT_FOUND");
+    const [run] = ReconciliationRunListResponse.parse((await get("/v1/reconciliation-runs")).body).runs;
+    for (const query of ["kind=PAYMENT_LOST", "limit=0", "limit=1001", "cursor=-1", "cursor=first"]) {
+      expectError(await get(`/v1/reconciliation-runs/${run?.id}/differences?${query}`), 400, "VALIDATION_FAILED");
+    }
   });
 });
 
@@ -276,9 +324,54 @@ describe("the daily reconciliation job", () => {
       .runDaysDue(claimsOf("worker#1"))
       .finally(() => context.clock.set(TEST_NOW));
     expect(next.map(dayOf)).toEqual(["2026-11-25"]);
-    const byHand = ReconciliationRunResponse.parse((await reconcile({ from: "2026-11-25", to: "2026-11-25" })).body);
-    expect(next.map((run) => run.differences)).toEqual([byHand.differences]);
+    const byHand = await reconciled({ from: "2026-11-25", to: "2026-11-25" });
+    expect(await Promise.all(next.map((run) => differencesOf(run.id)))).toEqual([byHand.differences]);
+    expect(next.map((run) => run.differenceCounts)).toEqual([byHand.differenceCounts]);
     expect(await context.database.prisma.reconciliationRun.count({ where: { ranBy: "job:reconciliation" } })).toBe(8);
+  });
+});
+
+describe("the reconciliation_differences_as_rows migration", { timeout: 120_000 }, () => {
+  it("keeps each stored run's differences as rows, in their stored order, amounts exact", async () => {
+    const earlier = await databaseBeforeMigration("reconciliation_differences_as_rows");
+    try {
+      const stored = [
+        { kind: "PAYMENT_MISSING_IN_LEDGER", stripeId: "ch_b", stripeAmount: "250.00", ledgerAmount: null },
+        { kind: "PAYMENT_NOT_AT_STRIPE", stripeId: "ch_a", stripeAmount: null, ledgerAmount: "125.50" },
+        { kind: "REFUND_AMOUNT_DIFFERS", stripeId: "re_c", stripeAmount: "10.01", ledgerAmount: "10.00" },
+      ];
+      await earlier.database.prisma.$executeRawUnsafe(
+        `INSERT INTO reconciliation_runs (id, period_from, period_to, differences, difference_count, ran_at, ran_by)
+         VALUES ('rec_old_1', '2026-12-04T21:00:00Z', '2026-12-05T21:00:00Z', $1::jsonb, 3, '2026-12-06T01:00:00Z', 'job:reconciliation'),
+                ('rec_old_2', '2026-12-05T21:00:00Z', '2026-12-06T21:00:00Z', '[]', 0, '2026-12-07T01:00:00Z', 'job:reconciliation')`,
+        JSON.stringify(stored),
+      );
+      expect(await applyPendingMigrations(earlier.database)).toEqual(earlier.fromThisOn);
+      const rows = await earlier.database.prisma.reconciliationDifference.findMany({
+        orderBy: [{ runId: "asc" }, { position: "asc" }],
+      });
+      expect(
+        rows.map((row) => ({
+          runId: row.runId,
+          position: row.position,
+          kind: row.kind,
+          stripeId: row.stripeId,
+          stripeAmount: row.stripeAmount?.toFixed(2) ?? null,
+          ledgerAmount: row.ledgerAmount?.toFixed(2) ?? null,
+        })),
+      ).toEqual(stored.map((difference, index) => ({ runId: "rec_old_1", position: index + 1, ...difference })));
+      expect(
+        (await earlier.database.prisma.reconciliationRun.findMany({ orderBy: { id: "asc" } })).map((run) => [
+          run.id,
+          run.differenceCount,
+        ]),
+      ).toEqual([
+        ["rec_old_1", 3],
+        ["rec_old_2", 0],
+      ]);
+    } finally {
+      await earlier.drop();
+    }
   });
 });
 

@@ -198,9 +198,21 @@ describe("staff pages", () => {
     const downloads = await session.get("/accountant/downloads");
     expect(downloads.html).toContain('action="/v1/exports/journal"');
     await session.get("/accountant/reconciliation");
+    // A charge on the agency's Stripe account that is no Ishtirak payment: the ledger never has it.
+    const stand = context.stripe.local.state;
+    const stray = stand.createPaymentIntent({ amount: 4_321, currency: "sar", metadata: {} });
+    const strayCharge = stand.confirmPaymentIntent(stray.id as string, "succeeded").latest_charge as string;
     const ran = await session.post("/accountant/reconciliation", { from: "2026-11-01", to: "2026-11-25" });
     expect(ran.location).toBe("/accountant/reconciliation");
-    expect((await session.get("/accountant/reconciliation")).html).toContain("data-run=");
+    const runs = await session.get("/accountant/reconciliation");
+    expect(runs.html).toContain("data-run=");
+    expect(runs.html).toContain("<code>PAYMENT_MISSING_IN_LEDGER</code>");
+    const runLink = runs.html.match(/href="(\/accountant\/reconciliation\/rec_[^"]+)"/)?.[1];
+    const detail = await session.get(runLink as string);
+    expect(detail.status).toBe(200);
+    expect(detail.html).toContain(`<code>${strayCharge}</code>`);
+    expect(detail.html).toContain("43.21");
+    expect((await session.get("/accountant/reconciliation/rec_unknown")).status).toBe(404);
     const reversed = await session.post("/accountant/reconciliation", { from: "2026-11-25", to: "2026-11-01" });
     expect(dataAttribute(reversed.html, "data-code")).toBe("DATE_RANGE_REVERSED");
   });
