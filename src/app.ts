@@ -28,6 +28,8 @@ import { createLedgerService } from "./ledger/service.js";
 import { configuredSmsSender } from "./messaging/configured.js";
 import { createLogEmailSender, type SmsSender } from "./messaging/senders.js";
 import { createMessaging } from "./messaging/service.js";
+import { createMetrics, type Metrics } from "./metrics/registry.js";
+import { metricsRoutes } from "./metrics/routes.js";
 import { createStripeProcessingFor, type StripeProcessing } from "./payments/processing.js";
 import { paymentRoutes } from "./payments/routes.js";
 import { createPaymentService } from "./payments/service.js";
@@ -75,6 +77,8 @@ export type AppDeps = {
   captchaGenerator?: CaptchaGenerator | undefined;
   /** Tests may replace the SMS sender; otherwise the configuration picks it. */
   smsSender?: SmsSender | undefined;
+  /** The process's metrics, shared with its jobs (main.ts); the app makes its own when absent. */
+  metrics?: Metrics | undefined;
 };
 
 export const OPENAPI_INFO = {
@@ -92,7 +96,8 @@ const ownBodyLimits = new RegExp(`${streamedUploads.source}|^/employer/upload$`)
 /** The HTTP application as a pure function of its dependencies: no I/O here. */
 export function createApp(deps: AppDeps) {
   const app = createRouter();
-  app.use(...tagAndLogRequests(deps.logger));
+  const metrics = deps.metrics ?? createMetrics({ db: deps.db, clock: deps.clock });
+  app.use(...tagAndLogRequests(deps.logger, metrics.observeRequest));
   app.use(answerMethodNotAllowed(app));
   app.use(limitBodySize(deps.config.bodyLimitBytes, ownBodyLimits));
   app.onError(renderError(deps.logger));
@@ -117,6 +122,7 @@ export function createApp(deps: AppDeps) {
   app.use("/v1/establishments/*", idempotency);
 
   app.route("/", healthRoutes(deps));
+  if (deps.config.metrics) app.route("/", metricsRoutes({ metrics, token: deps.config.metrics.token }));
   app.route("/", authRoutes(auth, idempotency));
   app.route("/", ledgerRoutes({ ledger, auth, clock: deps.clock, idempotency }));
   app.route("/", exportRoutes({ exports, auth, clock: deps.clock }));

@@ -95,6 +95,11 @@ const environmentSchema = z.object({
   RECONCILIATION_CRON: z.string().refine(cron.validate, "a cron expression").default("0 4 * * *"),
   /** Behind a reverse proxy: take the client's address from the first X-Forwarded-For entry (rate limits). */
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  /**
+   * Turns GET /metrics (Prometheus) on, for scrapers that send it as a bearer token. Unset: the
+   * route does not exist, so a service facing the internet shows no one its volumes and backlogs.
+   */
+  METRICS_TOKEN: z.string().min(24, "at least 24 characters").optional(),
   /** SMS provider (JSON over HTTPS; see src/messaging/senders.ts). Unset: SMS are only logged and kept in the outbox. */
   SMS_GATEWAY_URL: z.url().optional(),
   SMS_GATEWAY_TOKEN: z.string().min(1).optional(),
@@ -159,6 +164,7 @@ export type Config = Readonly<{
     reconciliationCron: string;
   };
   trustProxy: boolean;
+  metrics: { token: string } | undefined;
   sms: { kind: "log" } | { kind: "http"; url: string; token: string; senderId: string };
   certificates: { signingKey: { pem: string } | { file: string }; retiredPublicKeysPem: string | undefined };
   notifications: { cron: string; overdueCron: string };
@@ -234,6 +240,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       reconciliationCron: variables.RECONCILIATION_CRON,
     },
     trustProxy: variables.TRUST_PROXY === "true",
+    metrics: variables.METRICS_TOKEN ? { token: variables.METRICS_TOKEN } : undefined,
     sms:
       variables.SMS_GATEWAY_URL && variables.SMS_GATEWAY_TOKEN
         ? {

@@ -5,6 +5,7 @@ import { createAuthService } from "./auth/service.js";
 import { loadCertificateSigner } from "./certificates/signing.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { scheduleJobs } from "./jobs/schedule.js";
+import { createMetrics } from "./metrics/registry.js";
 import { deliverOverHttp, startLocalStripe } from "./payments/local-stripe/start.js";
 import { createStripeProcessingFor } from "./payments/processing.js";
 import { createStripeClient, type StripeConnection } from "./payments/stripe-gateway.js";
@@ -82,11 +83,13 @@ async function startService(): Promise<void> {
     stripe,
     config,
   });
+  const metrics = createMetrics({ db: database.prisma, clock: systemClock, processMetrics: true });
   const app = createApp({
     db: database.prisma,
     clock: systemClock,
     config,
     logger,
+    metrics,
     expectedMigrations,
     openSnapshot: database.openSnapshot,
     readText: database.readText,
@@ -102,6 +105,7 @@ async function startService(): Promise<void> {
     config,
     stripe: stripeProcessing,
     embedded: database.pglite,
+    metrics,
   });
   // A process that applies events hears at once when another one stores some (a web process
   // with WEBHOOK_APPLY_ON_RECEIPT=false, the Worker entry), instead of at its next sweep.

@@ -8,10 +8,11 @@ import { purgeExpiredIdempotencyKeys } from "../idempotency/service.js";
 import { configuredSmsSender } from "../messaging/configured.js";
 import { createLogEmailSender } from "../messaging/senders.js";
 import { createMessaging } from "../messaging/service.js";
+import type { Metrics } from "../metrics/registry.js";
 import type { StripeProcessing } from "../payments/processing.js";
 import { reconciliationJob } from "../payments/reconciliation.js";
 import { AGENCY_TIME_ZONE } from "../shared/business-date.js";
-import type { Clock } from "../shared/clock.js";
+import { type Clock, monotonicMilliseconds } from "../shared/clock.js";
 import type { PrismaClient } from "../shared/db/database.js";
 import { vacuumEmbeddedDatabase } from "../shared/db/embedded-maintenance.js";
 import { createJobClaims } from "../shared/job-claims.js";
@@ -19,6 +20,25 @@ import type { Logger } from "../shared/logger.js";
 import { purgeThrottles } from "../shared/throttle.js";
 import { purgeCaptchas } from "../subscribers/captcha.js";
 import { createSubscriberNotices } from "../subscribers/notifications.js";
+
+/**
+ * Runs one scheduled job: logs its result or its error (a job's failure never stops the process
+ * or the schedule) and counts it in the process's metrics with how long it took.
+ */
+export function jobRunner(deps: { logger: Logger; metrics: Metrics }) {
+  return async (name: string, work: () => Promise<unknown>): Promise<void> => {
+    const started = monotonicMilliseconds();
+    const seconds = () => (monotonicMilliseconds() - started) / 1000;
+    try {
+      const result = await work();
+      deps.metrics.observeJob(name, "succeeded", seconds());
+      deps.logger.info({ job: name, result }, "job finished");
+    } catch (error) {
+      deps.metrics.observeJob(name, "failed", seconds());
+      deps.logger.error({ job: name, err: error }, "job failed");
+    }
+  };
+}
 
 /**
  * Maps times to service calls, nothing more (times in Asia/Riyadh). Every job is safe to run
@@ -35,6 +55,7 @@ export function scheduleJobs(deps: {
   stripe: StripeProcessing;
   /** The embedded database, when the service runs on one: nothing vacuums it otherwise. */
   embedded?: PGlite | undefined;
+  metrics: Metrics;
 }): {
   stop(): void;
 } {
@@ -48,18 +69,9 @@ export function scheduleJobs(deps: {
   });
   const notices = createSubscriberNotices({ ...deps, messaging });
   const claims = createJobClaims(deps);
+  const runJob = jobRunner(deps);
   const job = (name: string, expression: string, work: () => Promise<unknown>) =>
-    cron.schedule(
-      expression,
-      async () => {
-        try {
-          logger.info({ job: name, result: await work() }, "job finished");
-        } catch (error) {
-          logger.error({ job: name, err: error }, "job failed");
-        }
-      },
-      { timezone: AGENCY_TIME_ZONE, name, noOverlap: true },
-    );
+    cron.schedule(expression, () => runJob(name, work), { timezone: AGENCY_TIME_ZONE, name, noOverlap: true });
 
   // A run a crash interrupted continues from its last committed chunk.
   billing

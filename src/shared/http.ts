@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
+import { routePath } from "hono/route";
 import type { Actor } from "../auth/actor.js";
 import { monotonicMilliseconds } from "./clock.js";
 import { AppError, type ErrorCode, type ErrorDetail, errorBody, errorStatus } from "./errors.js";
@@ -41,8 +42,18 @@ export function createRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalidInput });
 }
 
-/** Assigns (or accepts a well-formed incoming) request id and logs one line per request. */
-export function tagAndLogRequests(logger: Logger): MiddlewareHandler<AppEnv>[] {
+/** A request as answered, for metrics: `route` is the pattern that answered it (`/v1/invoices/:invoiceId`). */
+export type AnsweredRequest = { method: string; route: string; status: number; seconds: number };
+
+/**
+ * Assigns (or accepts a well-formed incoming) request id and logs one line per request; with
+ * `onAnswered`, also tells it each request with the route pattern that answered (a middleware's
+ * own pattern such as `/v1/establishments/*` when one answered, e.g. 401 or 404).
+ */
+export function tagAndLogRequests(
+  logger: Logger,
+  onAnswered?: (request: AnsweredRequest) => void,
+): MiddlewareHandler<AppEnv>[] {
   return [
     requestId({ headerName: REQUEST_ID_HEADER }),
     async (c, next) => {
@@ -50,15 +61,17 @@ export function tagAndLogRequests(logger: Logger): MiddlewareHandler<AppEnv>[] {
       c.set("logger", requestLogger);
       const started = monotonicMilliseconds();
       await next();
+      const milliseconds = monotonicMilliseconds() - started;
       requestLogger.info(
         {
           method: c.req.method,
           path: c.req.path,
           status: c.res.status,
-          durationMs: Math.round((monotonicMilliseconds() - started) * 100) / 100,
+          durationMs: Math.round(milliseconds * 100) / 100,
         },
         "request",
       );
+      onAnswered?.({ method: c.req.method, route: routePath(c), status: c.res.status, seconds: milliseconds / 1000 });
     },
   ];
 }

@@ -50,6 +50,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: "1.5s" })).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS/);
   });
 
+  it("serves metrics only with a token long enough not to be guessed", () => {
+    expect(loadConfig({}).metrics).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: "a".repeat(24) }).metrics).toEqual({ token: "a".repeat(24) });
+    expect(() => loadConfig({ METRICS_TOKEN: "short-token" })).toThrow(/METRICS_TOKEN/);
+  });
+
   it("applies Stripe events on receipt unless told to leave them to the sweep", () => {
     expect(loadConfig({ WEBHOOK_APPLY_ON_RECEIPT: "false" }).payments.applyOnReceipt).toBe(false);
     expect(() => loadConfig({ WEBHOOK_APPLY_ON_RECEIPT: "no" })).toThrow(/WEBHOOK_APPLY_ON_RECEIPT/);
