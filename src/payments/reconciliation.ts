@@ -88,6 +88,8 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
     );
     return runs.map((run) => ({ ...run, differenceCounts: counts.get(run.id) ?? {} }));
   }
+  const withCountsOfOne = async <Run extends { id: string }>(run: Run) =>
+    (await withCounts([run]))[0] as Run & { differenceCounts: Record<string, number> };
 
   /** Compares the business days `from` to `to` (inclusive, Riyadh) and stores the result. */
   async function run(range: { from: BusinessDate; to: BusinessDate }, ranBy: string) {
@@ -108,8 +110,7 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
         await unstageStripeTransactions(tx, id);
         return tx.reconciliationRun.findUniqueOrThrow({ where: { id } });
       });
-      const [counted] = await withCounts([run]);
-      return counted as NonNullable<typeof counted>;
+      return await withCountsOfOne(run);
     } catch (error) {
       await unstageStripeTransactions(db, id).catch(() => undefined);
       throw error;
@@ -152,8 +153,7 @@ export function createReconciliation(deps: { db: PrismaClient; clock: Clock; gat
     },
 
     async find(id: string) {
-      const [counted] = await withCounts([await findRun(id)]);
-      return counted as NonNullable<typeof counted>;
+      return withCountsOfOne(await findRun(id));
     },
 
     async list(limit: number) {
