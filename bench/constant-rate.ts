@@ -10,6 +10,8 @@ export type ConstantRateResult = {
   max: number;
   non2xx: number;
   errors: number;
+  /** CPU this process (the generator) spent per request, user and kernel: what it took from the service. */
+  generatorCpuMs: number;
 };
 
 /**
@@ -53,6 +55,7 @@ export async function constantRateLoad(options: {
       });
     });
 
+  const cpuAtStart = process.cpuUsage();
   const start = performance.now() + 20;
   const inFlight: Promise<void>[] = [];
   for (let index = 0; index < total; index++) {
@@ -62,6 +65,7 @@ export async function constantRateLoad(options: {
     inFlight.push(send(index, due));
   }
   await Promise.all(inFlight);
+  const cpu = process.cpuUsage(cpuAtStart);
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const at = (share: number) =>
@@ -75,5 +79,6 @@ export async function constantRateLoad(options: {
     max: Math.round(latencies.at(-1) ?? 0),
     non2xx,
     errors,
+    generatorCpuMs: Math.round((cpu.user + cpu.system) / total / 10) / 100,
   };
 }
