@@ -146,8 +146,52 @@ describe("GET /metrics", () => {
       new Date(TEST_NOW).getTime() / 1000,
     );
     expect(sample(text, "ishtirak_reconciliation_last_run_differences")).toBe(1);
-    expect(sample(text, "ishtirak_billing_runs_unfinished")).toBe(0);
-    expect(sample(text, "ishtirak_outbound_messages_queued")).toBe(0);
+  });
+
+  it("shows the SMS waiting to be sent, how long the oldest has waited, those given up on, and unfinished billing runs", async () => {
+    const prisma = context.database.prisma;
+    const minutesAgo = (minutes: number) => new Date(new Date(TEST_NOW).getTime() - minutes * 60_000);
+    const message = (id: string, status: "QUEUED" | "SENT" | "FAILED", createdMinutesAgo: number) => ({
+      id,
+      channel: "SMS" as const,
+      recipient: "+966500000000",
+      body: "a notice",
+      purpose: "EMPLOYMENT_REGISTERED",
+      status,
+      createdAt: minutesAgo(createdMinutesAgo),
+      nextAttemptAt: minutesAgo(0),
+    });
+    await prisma.outboundMessage.createMany({
+      data: [
+        message("msg_metrics_1", "QUEUED", 2),
+        message("msg_metrics_2", "QUEUED", 1),
+        message("msg_metrics_3", "SENT", 30),
+        message("msg_metrics_4", "FAILED", 60),
+      ],
+    });
+    await prisma.billingRun.create({
+      data: {
+        id: "run_metrics_staging",
+        month: new Date("2020-01-01"),
+        status: "STAGING",
+        requestedBy: "test",
+        createdAt: minutesAgo(5),
+        updatedAt: minutesAgo(5),
+      },
+    });
+    try {
+      const text = (await scrape()).text;
+      expect(sample(text, "ishtirak_outbound_messages_queued")).toBe(2);
+      expect(sample(text, "ishtirak_outbound_messages_oldest_queued_age_seconds")).toBe(120);
+      expect(sample(text, "ishtirak_outbound_messages_failed")).toBe(1);
+      expect(sample(text, "ishtirak_billing_runs_unfinished")).toBe(1);
+    } finally {
+      await prisma.outboundMessage.deleteMany({ where: { id: { startsWith: "msg_metrics_" } } });
+      await prisma.billingRun.delete({ where: { id: "run_metrics_staging" } });
+    }
+    const after = (await scrape()).text;
+    expect(sample(after, "ishtirak_outbound_messages_queued")).toBe(0);
+    expect(sample(after, "ishtirak_billing_runs_unfinished")).toBe(0);
   });
 });
 
