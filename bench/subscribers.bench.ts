@@ -108,9 +108,9 @@ async function load(label: string, baseUrl: string, population: number): Promise
       headers: (index) => ({ authorization: `Bearer ${tokenOf(index % historySubscribers)}` }),
     });
   // Ten seconds at the rate first, printed apart: connections opened and their statements
-  // prepared, and the code of both processes (the service, and this one sending) compiled by V8's
-  // tiers, which takes the first thousand or so requests. After three seconds, as this bench
-  // warmed up before 2026-12-07, the next four still held most of the slow requests.
+  // prepared, and the service's code compiled by V8's tiers. (The measured window's slow requests
+  // of before 2026-12-07 were not a short warm-up but this process's own garbage collection, spread
+  // over the whole window: `npm run bench` now sizes its heap, docs/subscribers.md.)
   const warmUp = await offer(warmUpSeconds);
   printFigure(
     "subscriber months",
