@@ -12,6 +12,17 @@ export type NewMessage = {
   subscriberId?: string | undefined;
 };
 
+/**
+ * Purposes whose body carries a secret: a one-time code. With a sender that delivers outside the
+ * outbox, such a body is replaced by this once the message is sent or given up (the code itself is
+ * kept only as a hash, in one_time_codes).
+ */
+const secretPurposes = ["ONE_TIME_CODE"];
+export const redactedSecretBody = "[one-time code: redacted once the message left the queue]";
+
+const bodyAfterLeavingQueue = (redactSecret: boolean) => Prisma.sql`
+  CASE WHEN ${redactSecret} AND purpose = ANY(${secretPurposes}::text[]) THEN ${redactedSecretBody} ELSE body END`;
+
 export type QueuedMessage = { id: string; channel: MessageChannel; recipient: string; body: string; attempts: number };
 
 /** Queues a message; false when its dedupe key was queued before. */
@@ -39,19 +50,36 @@ export async function leaseDueMessages(tx: Tx, now: Date, leaseUntil: Date, limi
     RETURNING m.id, m.channel, m.recipient, m.body, m.attempts`;
 }
 
-export async function markMessageSent(tx: Tx, id: string, now: Date, providerMessageId: string | undefined) {
+/** Sent; a secret body is redacted when `redactSecret` (see SmsSender.readFromOutbox). */
+export async function markMessageSent(
+  tx: Tx,
+  id: string,
+  now: Date,
+  providerMessageId: string | undefined,
+  redactSecret: boolean,
+) {
   await tx.$executeRaw`
     UPDATE outbound_messages SET status = 'SENT', sent_at = ${now}, provider_message_id = ${providerMessageId ?? null},
-                                 last_error = NULL
+                                 last_error = NULL, body = ${bodyAfterLeavingQueue(redactSecret)}
      WHERE id = ${id}`;
 }
 
-/** A failed send: tried again at `retryAt`, or given up (FAILED) when retryAt is undefined. */
-export async function markMessageFailed(tx: Tx, id: string, error: string, retryAt: Date | undefined) {
+/**
+ * A failed send: tried again at `retryAt`, or given up (FAILED) when retryAt is undefined, and
+ * then a secret body is redacted as for a sent one.
+ */
+export async function markMessageFailed(
+  tx: Tx,
+  id: string,
+  error: string,
+  retryAt: Date | undefined,
+  redactSecret: boolean,
+) {
   await tx.$executeRaw`
     UPDATE outbound_messages
        SET status = ${retryAt ? "QUEUED" : "FAILED"}::message_status, last_error = ${error.slice(0, 500)},
-           next_attempt_at = coalesce(${retryAt ?? null}::timestamptz, next_attempt_at)
+           next_attempt_at = coalesce(${retryAt ?? null}::timestamptz, next_attempt_at),
+           body = ${retryAt ? Prisma.sql`body` : bodyAfterLeavingQueue(redactSecret)}
      WHERE id = ${id}`;
 }
 

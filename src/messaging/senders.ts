@@ -12,12 +12,20 @@ export type SendReceipt = { providerMessageId?: string | undefined };
  */
 export interface SmsSender {
   readonly name: string;
+  /**
+   * True when the outbox is where recipients read their messages (the log sender: local use and
+   * tests). Otherwise a message carrying a one-time code has its body redacted once it leaves the
+   * queue, so the database and its backups never hold a usable code longer than it takes to send.
+   */
+  readonly readFromOutbox: boolean;
   send(message: OutgoingMessage): Promise<SendReceipt>;
 }
 
 /** Sends email; only the logging sender exists so far (an SMTP or API adapter slots in here). */
 export interface EmailSender {
   readonly name: string;
+  /** As SmsSender's. */
+  readonly readFromOutbox: boolean;
   send(message: OutgoingMessage): Promise<SendReceipt>;
 }
 
@@ -38,6 +46,7 @@ export function maskEmail(email: string): string {
 export function createLogSmsSender(logger: Logger): SmsSender {
   return {
     name: "log",
+    readFromOutbox: true,
     async send(message) {
       logger.info({ messageId: message.id, to: maskMobile(message.recipient), body: message.body }, "sms (log sender)");
       return {};
@@ -48,6 +57,7 @@ export function createLogSmsSender(logger: Logger): SmsSender {
 export function createLogEmailSender(logger: Logger): EmailSender {
   return {
     name: "log",
+    readFromOutbox: true,
     async send(message) {
       logger.info(
         { messageId: message.id, to: maskEmail(message.recipient), body: message.body },
@@ -87,6 +97,7 @@ export class SmsGatewayError extends Error {
 export function createHttpSmsGateway(options: HttpSmsGatewayOptions): SmsSender {
   return {
     name: "http",
+    readFromOutbox: false,
     async send(message) {
       let response: Response;
       try {

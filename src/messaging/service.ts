@@ -40,7 +40,7 @@ export function createMessaging(deps: {
     const sender = message.channel === "SMS" ? deps.sms : deps.email;
     try {
       const receipt = await sender.send(message);
-      await markMessageSent(db, message.id, clock.now(), receipt.providerMessageId);
+      await markMessageSent(db, message.id, clock.now(), receipt.providerMessageId, !sender.readFromOutbox);
       return true;
     } catch (error) {
       const retryable = !(error instanceof SmsGatewayError) || error.retryable;
@@ -49,7 +49,7 @@ export function createMessaging(deps: {
           ? new Date(clock.now().getTime() + retryDelayMs(message.attempts))
           : undefined;
       logger.warn({ messageId: message.id, err: error, retryAt }, "message not sent");
-      await markMessageFailed(db, message.id, (error as Error).message, retryAt);
+      await markMessageFailed(db, message.id, (error as Error).message, retryAt, !sender.readFromOutbox);
       return false;
     }
   }

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHttpSmsGateway, createLogEmailSender } from "../../src/messaging/senders.js";
+import { redactedSecretBody } from "../../src/messaging/repository.js";
+import { createHttpSmsGateway, createLogEmailSender, createLogSmsSender } from "../../src/messaging/senders.js";
 import { createMessaging } from "../../src/messaging/service.js";
 import { FixedClock } from "../../src/shared/clock.js";
 import { createLogger } from "../../src/shared/logger.js";
@@ -64,6 +65,8 @@ describe("the HTTP SMS gateway behind the outbox", () => {
       headers: { authorization: "Bearer secret-token", "idempotency-key": message.id },
       body: { recipient: "+966551111111", sender: "Ishtirak", body: "رمز التحقق 123456" },
     });
+    // The provider has the code; the outbox no longer does.
+    expect(message.body).toBe(redactedSecretBody);
   });
 
   it("keeps a message the provider could not take (5xx) queued and sends it on a later pass", async () => {
@@ -74,6 +77,7 @@ describe("the HTTP SMS gateway behind the outbox", () => {
     expect(await stored("+966552222222")).toMatchObject({
       status: "QUEUED",
       lastError: expect.stringContaining("503"),
+      body: "رمز التحقق 123456",
     });
     // Not retried before its backoff ends.
     answer = { status: 200, body: '{"id":"prov-2"}' };
@@ -90,7 +94,31 @@ describe("the HTTP SMS gateway behind the outbox", () => {
     await messaging.dispatch();
     clock.advanceBy(60 * 60 * 1000);
     await messaging.dispatch();
-    expect(await stored("+966553333333")).toMatchObject({ status: "FAILED", attempts: 1 });
+    expect(await stored("+966553333333")).toMatchObject({ status: "FAILED", attempts: 1, body: redactedSecretBody });
+  });
+
+  it("redacts only one-time codes: a notice keeps its text once sent", async () => {
+    answer = { status: 200, body: '{"id":"prov-4"}' };
+    const { messaging } = outbox();
+    await database.prisma.$transaction((tx) =>
+      messaging.enqueue(tx, { channel: "SMS", recipient: "+966555555555", body: "تم تسجيلك", purpose: "TEST" }),
+    );
+    expect(await messaging.dispatch()).toBe(1);
+    expect(await stored("+966555555555")).toMatchObject({ status: "SENT", body: "تم تسجيلك" });
+  });
+
+  it("keeps the code readable in the outbox with the log sender, where local use and tests read it", async () => {
+    const logger = createLogger({ level: "silent" });
+    const messaging = createMessaging({
+      db: database.prisma,
+      clock: new FixedClock("2026-11-25T09:00:00.000Z"),
+      logger,
+      sms: createLogSmsSender(logger),
+      email: createLogEmailSender(logger),
+    });
+    await queue(messaging, "+966556666666");
+    expect(await messaging.dispatch()).toBe(1);
+    expect(await stored("+966556666666")).toMatchObject({ status: "SENT", body: "رمز التحقق 123456" });
   });
 
   it("sends a notice with a dedupe key once", async () => {
