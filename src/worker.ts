@@ -4,6 +4,7 @@ import Stripe from "stripe";
 import { AppError, errorBody } from "./shared/errors.js";
 import {
   assertStripeEventShape,
+  foreignApiVersionWarner,
   missingSignature,
   type StoreOutcome,
   signatureToleranceSeconds,
@@ -32,6 +33,8 @@ const app = new Hono<{ Bindings: Bindings }>();
 
 app.get("/health", (c) => c.json({ status: "ok", runtime: "worker" }));
 
+const warnOfForeignApiVersion = foreignApiVersionWarner((fields, message) => console.warn(message, fields));
+
 app.post("/webhooks/stripe", async (c) => {
   const rawBody = await c.req.text();
   const signature = c.req.header("stripe-signature");
@@ -49,6 +52,7 @@ app.post("/webhooks/stripe", async (c) => {
     throw verificationError(error);
   }
   assertStripeEventShape(event);
+  warnOfForeignApiVersion(event);
   const client = new pg.Client({ connectionString: c.env.DATABASE_URL });
   await client.connect();
   try {

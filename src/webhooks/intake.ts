@@ -42,6 +42,36 @@ export function assertStripeEventShape(event: Stripe.Event): void {
   }
 }
 
+/**
+ * The API version an event was rendered in when it is not the one this SDK speaks (undefined when
+ * it is, or the event names none). Stripe renders a webhook in its endpoint's version, so another
+ * version means the endpoint was set up or upgraded apart from the code: objects may lack fields or
+ * carry them elsewhere. The event is still stored and applied (what it says is read again from
+ * the API, in the SDK's version, before money is recorded), and the operator is told.
+ */
+export function foreignApiVersion(event: Stripe.Event): string | undefined {
+  return event.api_version && event.api_version !== Stripe.API_VERSION ? event.api_version : undefined;
+}
+
+/** Reports each foreign API version once (per process, or per Worker isolate) through `warn`. */
+export function foreignApiVersionWarner(warn: (fields: Record<string, string>, message: string) => void) {
+  const warned = new Set<string>();
+  return (event: Stripe.Event): void => {
+    const version = foreignApiVersion(event);
+    if (!version || warned.has(version)) return;
+    warned.add(version);
+    warn(
+      {
+        code: "STRIPE_API_VERSION_MISMATCH",
+        eventId: event.id,
+        eventApiVersion: version,
+        sdkApiVersion: Stripe.API_VERSION,
+      },
+      "a Stripe webhook arrived rendered in another API version than the SDK's: set the endpoint's version to the SDK's",
+    );
+  };
+}
+
 export type Delivery = { event: Stripe.Event; rawBody: string; receivedAt: Date };
 
 /**

@@ -20,6 +20,7 @@ import type { Logger } from "../shared/logger.js";
 import {
   assertStripeEventShape,
   type Delivery,
+  foreignApiVersionWarner,
   missingSignature,
   signatureToleranceSeconds,
   verificationError,
@@ -117,6 +118,9 @@ export function createWebhookService(deps: {
       throw verificationError(error);
     }
   }
+
+  // Once per version and process: a misconfigured endpoint sends every event in it.
+  const warnOfForeignApiVersion = foreignApiVersionWarner((fields, message) => logger.warn(fields, message));
 
   /** An outcome that records no fact: only the event's own mark is written. */
   async function settle(outcome: RecordOutcome, within: WithinTransaction): Promise<RecordOutcome> {
@@ -349,6 +353,7 @@ export function createWebhookService(deps: {
     async receive(rawBody: string, signature: string | undefined) {
       const event = verify(rawBody, signature);
       assertStripeEventShape(event);
+      warnOfForeignApiVersion(event);
       const stored = await store({ event, rawBody, receivedAt: clock.now() });
       if (stored.stored === "new" && deps.applyOnReceipt !== false) loop.wake();
       return { eventId: event.id, type: event.type, ...stored };

@@ -124,6 +124,20 @@ describe("storing and applying events", () => {
     expect(event).toMatchObject({ status: "IGNORED", deliveries: 1 });
   });
 
+  it("stores and applies an event rendered in another API version (the operator is warned, Stripe is not refused)", async () => {
+    const event = JSON.parse(stripeFixture("customer.created")) as { id: string; api_version: string };
+    const payload = JSON.stringify({ ...event, id: "evt_old_api_version", api_version: "2019-02-19" });
+    const response = await post(payload, sign(payload));
+    expect(response.status).toBe(200);
+    expect(WebhookReceiptResponse.parse(response.body)).toMatchObject({
+      eventId: "evt_old_api_version",
+      stored: "new",
+    });
+    await applyStripeEvents(context, admin);
+    const stored = (await storedEvents("&type=customer.created")).find((row) => row.id === "evt_old_api_version");
+    expect(stored).toMatchObject({ status: "IGNORED", deliveries: 1 });
+  });
+
   it("stores an event delivered five times at once exactly once, and records its payment once", async () => {
     const employer = pool[0] as Employer;
     const { invoice, succeeded } = await paidByCard(employer);
