@@ -46,8 +46,9 @@ export function assertStripeEventShape(event: Stripe.Event): void {
  * The API version an event was rendered in when it is not the one this SDK speaks (undefined when
  * it is, or the event names none). Stripe renders a webhook in its endpoint's version, so another
  * version means the endpoint was set up or upgraded apart from the code: objects may lack fields or
- * carry them elsewhere. The event is still stored and applied (what it says is read again from
- * the API, in the SDK's version, before money is recorded), and the operator is told.
+ * carry them elsewhere. The event is still stored and applied (payments and refunds are read
+ * again from the API, in the SDK's version; disputes and payouts are read from the event), and
+ * the operator is told.
  */
 export function foreignApiVersion(event: Stripe.Event): string | undefined {
   return event.api_version && event.api_version !== Stripe.API_VERSION ? event.api_version : undefined;
