@@ -1,12 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
-import { createBillingService } from "../src/billing/service.js";
-import { FixedClock } from "../src/shared/clock.js";
-import { ContributionMonth } from "../src/shared/contribution-month.js";
 import { openPostgresDatabase } from "../src/shared/db/database.js";
 import { applyPendingMigrations } from "../src/shared/db/migrations.js";
-import { createLogger } from "../src/shared/logger.js";
-import { seedPopulation } from "./billing.bench.js";
+import { billBenchMonth, seedPopulation } from "./billing.bench.js";
 import { benchmarkServerUrl } from "./support.js";
 
 /**
@@ -113,22 +109,11 @@ async function run(template: string) {
     "SELECT current_setting('data_directory') AS data_directory",
   );
   const database = await openPostgresDatabase({ url: databaseUrl(scratch), poolMax: 4 });
-  const billing = createBillingService({
-    db: database.prisma,
-    clock: new FixedClock("2026-11-01T06:00:00+03:00"),
-    logger: createLogger({ level: "warn" }),
-    workers: Number(process.env.BILLING_RUN_WORKERS ?? 2),
-  });
   const wal = await walPosition();
   const cpuBefore = settings ? postgresCpuSeconds(settings.data_directory) : undefined;
   const started = performance.now();
-  const { run } = await billing.requestRun(
-    { kind: "staff", staffUserId: "bench", role: "AGENCY_ADMIN", sessionId: "bench" },
-    ContributionMonth.parse("2026-10"),
-  );
-  await billing.idle();
+  const finished = await billBenchMonth(database, Number(process.env.BILLING_RUN_WORKERS ?? 2));
   const seconds = (performance.now() - started) / 1000;
-  const finished = await billing.getRun(run.id);
   await database.close();
   const cpuAfter = settings ? postgresCpuSeconds(settings.data_directory) : undefined;
   const [written] = await admin<{ megabytes: number; checkpoints: number }>(

@@ -103,6 +103,26 @@ async function baselineInsertSelect(database: Database): Promise<number> {
   return milliseconds;
 }
 
+/**
+ * Bills the bench's month (2026-10, on 2026-11-01) as the service does, with `workers` workers
+ * and BILLING_PARTITION_LINES when set, and returns the finished run.
+ */
+export async function billBenchMonth(database: Database, workers: number) {
+  const billing = createBillingService({
+    db: database.prisma,
+    clock: new FixedClock("2026-11-01T06:00:00+03:00"),
+    logger: createLogger({ level: "warn" }),
+    workers,
+    ...(process.env.BILLING_PARTITION_LINES ? { partitionLines: Number(process.env.BILLING_PARTITION_LINES) } : {}),
+  });
+  const { run } = await billing.requestRun(
+    { kind: "staff", staffUserId: "bench", role: "AGENCY_ADMIN", sessionId: "bench" },
+    MONTH,
+  );
+  await billing.idle();
+  return billing.getRun(run.id);
+}
+
 async function billMonth(database: Database, label: string, employments: number) {
   const seeded = await timed(() => seedPopulation(database, employments));
   printFigure(
@@ -112,15 +132,6 @@ async function billMonth(database: Database, label: string, employments: number)
   );
   const baselineBefore = await baselineInsertSelect(database);
 
-  const billing = createBillingService({
-    db: database.prisma,
-    clock: new FixedClock("2026-11-01T06:00:00+03:00"),
-    logger: createLogger({ level: "warn" }),
-    // As the service runs: BILLING_RUN_WORKERS (default 2) on PostgreSQL, one on PGlite, and
-    // BILLING_PARTITION_LINES when set.
-    workers: label === "PostgreSQL" ? Number(process.env.BILLING_RUN_WORKERS ?? 2) : 1,
-    ...(process.env.BILLING_PARTITION_LINES ? { partitionLines: Number(process.env.BILLING_PARTITION_LINES) } : {}),
-  });
   // The process may hold what earlier benchmarks left (a full `npm run bench` runs the PGlite
   // ledger export first), so the RSS at the start is printed beside the peak.
   const startRss = process.memoryUsage().rss;
@@ -128,14 +139,10 @@ async function billMonth(database: Database, label: string, employments: number)
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
-  const { result: run, milliseconds } = await timed(async () => {
-    const { run } = await billing.requestRun(
-      { kind: "staff", staffUserId: "bench", role: "AGENCY_ADMIN", sessionId: "bench" },
-      MONTH,
-    );
-    await billing.idle();
-    return billing.getRun(run.id);
-  });
+  // As the service runs: BILLING_RUN_WORKERS (default 2) on PostgreSQL, one on PGlite.
+  const { result: run, milliseconds } = await timed(() =>
+    billBenchMonth(database, label === "PostgreSQL" ? Number(process.env.BILLING_RUN_WORKERS ?? 2) : 1),
+  );
   clearInterval(sampler);
   // The floor measured again after the run: one five-second statement on a shared machine moved
   // by a fifth from one run to the next, more than the run itself did, so the ratio is taken to
