@@ -13,15 +13,15 @@ export type NewMessage = {
 };
 
 /**
- * Purposes whose body carries a secret: a one-time code. With a sender that delivers outside the
- * outbox, such a body is replaced by this once the message is sent or given up (the code itself is
- * kept only as a hash, in one_time_codes).
+ * The purpose of a message carrying a one-time code, the only secret the outbox holds. With a
+ * sender that delivers outside the outbox, such a body is replaced by redactedSecretBody once the
+ * message is sent or given up (the code itself is kept only as a hash, in one_time_codes).
  */
-const secretPurposes = ["ONE_TIME_CODE"];
+export const oneTimeCodePurpose = "ONE_TIME_CODE";
 export const redactedSecretBody = "[one-time code: redacted once the message left the queue]";
 
 const bodyAfterLeavingQueue = (redactSecret: boolean) => Prisma.sql`
-  CASE WHEN ${redactSecret} AND purpose = ANY(${secretPurposes}::text[]) THEN ${redactedSecretBody} ELSE body END`;
+  CASE WHEN ${redactSecret} AND purpose = ${oneTimeCodePurpose} THEN ${redactedSecretBody} ELSE body END`;
 
 export type QueuedMessage = { id: string; channel: MessageChannel; recipient: string; body: string; attempts: number };
 

@@ -1,5 +1,6 @@
 import { createHash, randomInt, timingSafeEqual } from "node:crypto";
 import type { MessageChannel, OneTimeCodePurpose } from "../generated/prisma/enums.js";
+import { oneTimeCodePurpose } from "../messaging/repository.js";
 import type { Messaging } from "../messaging/service.js";
 import type { Clock } from "../shared/clock.js";
 import type { Tx } from "../shared/db/database.js";
@@ -162,7 +163,7 @@ export function createOneTimeCodes(deps: { clock: Clock; messaging: Messaging })
         channel: request.channel,
         recipient: request.destination,
         body: request.message(code),
-        purpose: "ONE_TIME_CODE",
+        purpose: oneTimeCodePurpose,
         subscriberId: request.subscriberId,
       });
       return { id, expiresAt, resendAvailableAt: new Date(now.getTime() + oneTimeCodeRules.resendCooldownMs) };
