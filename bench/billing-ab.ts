@@ -3,7 +3,7 @@ import pg from "pg";
 import { openPostgresDatabase } from "../src/shared/db/database.js";
 import { applyPendingMigrations } from "../src/shared/db/migrations.js";
 import { billBenchMonth, seedPopulation } from "./billing.bench.js";
-import { benchmarkServerUrl } from "./support.js";
+import { benchmarkServerUrl, timed } from "./support.js";
 
 /**
  * Comparing two versions of the billing run on one machine, alternately (docs/billing.md, "Speed").
@@ -108,24 +108,27 @@ async function run(template: string) {
   const [settings] = await admin<{ data_directory: string }>(
     "SELECT current_setting('data_directory') AS data_directory",
   );
-  const database = await openPostgresDatabase({ url: databaseUrl(scratch), poolMax: 4 });
-  const wal = await walPosition();
-  const cpuBefore = settings ? postgresCpuSeconds(settings.data_directory) : undefined;
-  const started = performance.now();
-  const finished = await billBenchMonth(database, Number(process.env.BILLING_RUN_WORKERS ?? 2));
-  const seconds = (performance.now() - started) / 1000;
-  await database.close();
-  const cpuAfter = settings ? postgresCpuSeconds(settings.data_directory) : undefined;
-  const [written] = await admin<{ megabytes: number; checkpoints: number }>(
-    `SELECT (pg_wal_lsn_diff(pg_current_wal_lsn(), '${wal.lsn}') / 1048576)::int AS megabytes,
-            (checkpoints_req + checkpoints_timed)::int - ${wal.checkpoints} AS checkpoints FROM pg_stat_bgwriter`,
-  );
-  const cpu = cpuBefore === undefined || cpuAfter === undefined ? "n/a" : `${(cpuAfter - cpuBefore).toFixed(1)} s`;
-  console.log(
-    `${template}\t${seconds.toFixed(2)} s\tPostgreSQL CPU ${cpu}\tWAL ${written?.megabytes} MB, ${written?.checkpoints} checkpoint(s)\t` +
-      `${finished.status}: ${finished.contributionLines} lines, ${finished.invoicesIssued} invoices`,
-  );
-  await admin(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
+  try {
+    const database = await openPostgresDatabase({ url: databaseUrl(scratch), poolMax: 4 });
+    const wal = await walPosition();
+    const cpuBefore = settings ? postgresCpuSeconds(settings.data_directory) : undefined;
+    const { result: finished, milliseconds } = await timed(() =>
+      billBenchMonth(database, Number(process.env.BILLING_RUN_WORKERS ?? 2)),
+    ).finally(() => database.close());
+    const cpuAfter = settings ? postgresCpuSeconds(settings.data_directory) : undefined;
+    const [written] = await admin<{ megabytes: number; checkpoints: number }>(
+      `SELECT (pg_wal_lsn_diff(pg_current_wal_lsn(), '${wal.lsn}') / 1048576)::int AS megabytes,
+              (checkpoints_req + checkpoints_timed)::int - ${wal.checkpoints} AS checkpoints FROM pg_stat_bgwriter`,
+    );
+    const cpu = cpuBefore === undefined || cpuAfter === undefined ? "n/a" : `${(cpuAfter - cpuBefore).toFixed(1)} s`;
+    console.log(
+      `${template}\t${(milliseconds / 1000).toFixed(2)} s\tPostgreSQL CPU ${cpu}\tWAL ${written?.megabytes} MB, ${written?.checkpoints} checkpoint(s)\t` +
+        `${finished.status}: ${finished.contributionLines} lines, ${finished.invoicesIssued} invoices`,
+    );
+  } finally {
+    // A failed run leaves no copy behind either.
+    await admin(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
+  }
 }
 
 async function main(command: string | undefined, first: string | undefined, second: string | undefined) {
