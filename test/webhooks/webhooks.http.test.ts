@@ -124,7 +124,7 @@ describe("storing and applying events", () => {
     expect(event).toMatchObject({ status: "IGNORED", deliveries: 1 });
   });
 
-  it("stores and applies an event rendered in another API version (the operator is warned, Stripe is not refused)", async () => {
+  it("stores, acknowledges and applies an event rendered in another API version (the warning: api-version.test.ts)", async () => {
     const event = JSON.parse(stripeFixture("customer.created")) as { id: string; api_version: string };
     const payload = JSON.stringify({ ...event, id: "evt_old_api_version", api_version: "2019-02-19" });
     const response = await post(payload, sign(payload));
