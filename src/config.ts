@@ -3,6 +3,7 @@ import cron from "node-cron";
 import { z } from "zod";
 import { parseRetiredPublicKeys } from "./certificates/signing.js";
 import type { StripeRequestRates } from "./payments/stripe-pacing.js";
+import { overdueNoticeLookbackDays } from "./subscribers/notifications.js";
 
 /**
  * The only reader of the environment. Parsed once at start; a bad value stops the process
@@ -122,6 +123,20 @@ const environmentSchema = z.object({
   NOTIFICATION_CRON: z.string().refine(cron.validate, "a cron expression").default("* * * * *"),
   /** When subscribers hear of months that went overdue unpaid (cron, Asia/Riyadh): daily at 09:00. */
   OVERDUE_NOTICE_CRON: z.string().refine(cron.validate, "a cron expression").default("0 9 * * *"),
+  /**
+   * Days a sent or given-up message (mobile number and text) is kept for support before the daily
+   * purge deletes it (ASSUMED: 90). At least 36: a notice's dedupe key must outlive every pass
+   * that could write the notice again (overdue notices look 35 days back).
+   */
+  MESSAGE_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(
+      overdueNoticeLookbackDays + 1,
+      `at least ${overdueNoticeLookbackDays + 1}: longer than the overdue notices' look-back`,
+    )
+    .max(3_650)
+    .default(90),
 });
 
 /** The local stand-in's signing secret: public on purpose, it guards nothing real. */
@@ -167,7 +182,7 @@ export type Config = Readonly<{
   metrics: { token: string } | undefined;
   sms: { kind: "log" } | { kind: "http"; url: string; token: string; senderId: string };
   certificates: { signingKey: { pem: string } | { file: string }; retiredPublicKeysPem: string | undefined };
-  notifications: { cron: string; overdueCron: string };
+  notifications: { cron: string; overdueCron: string; messageRetentionDays: number };
 }>;
 
 export class ConfigError extends Error {
@@ -256,6 +271,10 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
         : { file: join(variables.DATA_DIR, "certificate-signing-key.pem") },
       retiredPublicKeysPem: variables.CERTIFICATE_RETIRED_PUBLIC_KEYS,
     },
-    notifications: { cron: variables.NOTIFICATION_CRON, overdueCron: variables.OVERDUE_NOTICE_CRON },
+    notifications: {
+      cron: variables.NOTIFICATION_CRON,
+      overdueCron: variables.OVERDUE_NOTICE_CRON,
+      messageRetentionDays: variables.MESSAGE_RETENTION_DAYS,
+    },
   });
 }

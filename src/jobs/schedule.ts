@@ -20,6 +20,7 @@ import type { Logger } from "../shared/logger.js";
 import { purgeThrottles } from "../shared/throttle.js";
 import { purgeCaptchas } from "../subscribers/captcha.js";
 import { createSubscriberNotices } from "../subscribers/notifications.js";
+import { purgeSpentSignUpData } from "../subscribers/retention.js";
 
 /**
  * Runs one scheduled job: logs its result or its error (a job's failure never stops the process
@@ -113,6 +114,12 @@ export function scheduleJobs(deps: {
       return { throttles: await purgeThrottles(deps.db, dayAgo), captchas: await purgeCaptchas(deps.db, dayAgo) };
     }),
     job("purge-ended-sessions", "40 3 * * *", () => createSessionStore(deps).purgeEnded()),
+    // Personal data kept no longer than it serves: messages that left the queue (mobile numbers
+    // and texts), spent registrations and one-time codes.
+    job("purge-personal-data", "55 3 * * *", async () => ({
+      messages: await messaging.purgeOld(deps.config.notifications.messageRetentionDays),
+      ...(await purgeSpentSignUpData(deps)),
+    })),
     ...(embedded ? [job("vacuum-embedded-database", "20 4 * * *", () => vacuumEmbeddedDatabase(embedded))] : []),
   ];
   return {

@@ -99,3 +99,17 @@ export async function listMessagesTo(tx: Tx, recipient: string, limit: number): 
     SELECT id, channel, recipient, body, purpose, status::text AS status, created_at AS "createdAt"
       FROM outbound_messages WHERE recipient = ${recipient} ORDER BY created_at DESC, id DESC LIMIT ${limit}`);
 }
+
+/**
+ * Deletes up to `limit` messages that left the queue (sent or given up) before `leftBefore`; how
+ * many it deleted. A message's next attempt is never before its creation and, once it has left
+ * the queue, is its last lease's end (the send plus two minutes), so the (status, next attempt)
+ * index finds them without reading the queue.
+ */
+export async function deleteMessagesThatLeftBefore(tx: Tx, leftBefore: Date, limit: number): Promise<number> {
+  return tx.$executeRaw`
+    DELETE FROM outbound_messages
+     WHERE id IN (SELECT id FROM outbound_messages
+                   WHERE status IN ('SENT', 'FAILED') AND next_attempt_at < ${leftBefore}
+                   LIMIT ${limit}::int)`;
+}

@@ -2,7 +2,14 @@ import type { Clock } from "../shared/clock.js";
 import type { PrismaClient, Tx } from "../shared/db/database.js";
 import { newId } from "../shared/ids.js";
 import type { Logger } from "../shared/logger.js";
-import { insertMessage, leaseDueMessages, markMessageFailed, markMessageSent, type NewMessage } from "./repository.js";
+import {
+  deleteMessagesThatLeftBefore,
+  insertMessage,
+  leaseDueMessages,
+  markMessageFailed,
+  markMessageSent,
+  type NewMessage,
+} from "./repository.js";
 import { type EmailSender, SmsGatewayError, type SmsSender } from "./senders.js";
 
 /** A message being sent is leased this long; a crashed sender's messages go out after it. */
@@ -10,6 +17,8 @@ const sendLeaseMs = 2 * 60 * 1000;
 /** After this many tries a message is marked FAILED and left for support. */
 const maxAttempts = 8;
 const dispatchBatch = 50;
+/** Messages deleted per statement by the purge, so no statement holds many row locks for long. */
+const purgeBatch = 10_000;
 
 /** 30 s, 1 min, 2 min, ... capped at an hour. */
 function retryDelayMs(attempts: number): number {
@@ -66,6 +75,21 @@ export function createMessaging(deps: {
         const due = await leaseDueMessages(db, now, new Date(now.getTime() + sendLeaseMs), dispatchBatch);
         for (const message of due) if (await sendOne(message)) sent += 1;
         if (due.length < dispatchBatch) return sent;
+      }
+    },
+
+    /**
+     * The daily purge: deletes the messages that left the queue (sent or given up) more than
+     * `retentionDays` ago, mobile numbers and texts with them; queued ones are never touched.
+     * Returns how many it deleted; `batch` is how many one statement deletes.
+     */
+    async purgeOld(retentionDays: number, batch = purgeBatch): Promise<number> {
+      const leftBefore = new Date(clock.now().getTime() - retentionDays * 24 * 60 * 60 * 1000);
+      let deleted = 0;
+      for (;;) {
+        const deletedNow = await deleteMessagesThatLeftBefore(db, leftBefore, batch);
+        deleted += deletedNow;
+        if (deletedNow < batch) return deleted;
       }
     },
   };

@@ -196,3 +196,11 @@ export function createOneTimeCodes(deps: { clock: Clock; messaging: Messaging })
 }
 
 export type OneTimeCodes = ReturnType<typeof createOneTimeCodes>;
+
+/**
+ * Deletes codes (their destinations with them) that expired before `expiredBefore`, which must
+ * be a day or more back: the sending caps count a destination's codes of the last day.
+ */
+export async function deleteCodesExpiredBefore(tx: Tx, expiredBefore: Date): Promise<number> {
+  return tx.$executeRaw`DELETE FROM one_time_codes WHERE expires_at < ${expiredBefore}`;
+}

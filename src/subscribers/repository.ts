@@ -114,6 +114,14 @@ export async function completePendingRegistration(tx: Tx, id: string, now: Date)
   await tx.pendingRegistration.update({ where: { id }, data: { completedAt: now } });
 }
 
+/**
+ * Deletes registrations that expired before `expiredBefore`, completed or not: a completed one's
+ * account holds its contact details, password hash and terms; an abandoned one is of no use.
+ */
+export async function deletePendingRegistrationsExpiredBefore(tx: Tx, expiredBefore: Date): Promise<number> {
+  return (await tx.pendingRegistration.deleteMany({ where: { expiresAt: { lt: expiredBefore } } })).count;
+}
+
 export async function insertAccount(
   tx: Tx,
   account: Omit<AccountRecord, "createdAt"> & {

@@ -32,7 +32,7 @@ describe("loadConfig", () => {
       trustProxy: false,
       sms: { kind: "log" },
       certificates: { signingKey: { file: "data/certificate-signing-key.pem" } },
-      notifications: { cron: "* * * * *", overdueCron: "0 9 * * *" },
+      notifications: { cron: "* * * * *", overdueCron: "0 9 * * *", messageRetentionDays: 90 },
     });
   });
 
