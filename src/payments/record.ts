@@ -318,10 +318,11 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
 
   /**
    * A charge's refunds as Stripe lists them now, brought into the ledger: each refund that
-   * succeeded (or failed after, which Stripe's balance shows as money out and back) once, then
-   * each failure once, money back at the processor and in the credit balance. Each changes the
-   * settlements as the credit balance moved. A pending refund waits for its next event
-   * (refund.updated), a canceled one never moved money.
+   * succeeded, or whose money came back (failed after it succeeded, or canceled while it waited
+   * for the customer: Stripe's balance shows money out and back), once, then each such return
+   * once, money back at the processor and in the credit balance. Each changes the settlements as
+   * the credit balance moved. A pending refund (or one waiting for the customer) waits for its
+   * next event (refund.updated); one canceled with no money back never moved money.
    */
   async function recordRefunds(
     reference: { chargeId: string; paymentIntentId: string | null },
@@ -333,7 +334,7 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
       if (!known) throw new Error(`charge ${reference.chargeId} has no recorded payment yet: retry later`);
       await lockEstablishment(tx, known.establishmentId);
       const moved = refunds
-        .filter((refund) => refund.status === "succeeded" || refund.status === "failed")
+        .filter((refund) => refund.status === "succeeded" || refund.failure !== null)
         .sort((a, b) => (a.id < b.id ? -1 : 1));
       const recorded = await recordedRefunds(
         tx,
@@ -381,7 +382,7 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
           sourceType: "PAYMENT",
           sourceId: ours.id,
           entryCode: "PAYMENT_REFUND_FAILED",
-          description: `Refund ${refund.id} of card payment ${known.stripePaymentIntentId} failed (${refund.failure.reason ?? "no reason given"}): the money came back`,
+          description: `Refund ${refund.id} of card payment ${known.stripePaymentIntentId} ${refund.status === "canceled" ? "was canceled" : "failed"} (${refund.failure.reason ?? "no reason given"}): the money came back`,
           effectiveDate: failedOn,
           lines: [
             ...line("PROCESSOR_CASH", refund.amount),

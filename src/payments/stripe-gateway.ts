@@ -52,7 +52,10 @@ export type RefundSnapshot = {
   amount: Money;
   status: string;
   created: Date;
-  /** A refund that failed after it succeeded: when the money came back (its failure balance transaction), and why. */
+  /**
+   * A refund whose money came back (it failed after it succeeded, or was canceled while it waited
+   * for the customer): when (its failure balance transaction), and why.
+   */
   failure: { at: Date; reason: string | null } | null;
 };
 
@@ -193,22 +196,23 @@ export function createStripeGateway(client: Stripe) {
         expand: ["data.failure_balance_transaction"],
       })) {
         const failedBack = refund.failure_balance_transaction;
+        // A canceled refund (one that waited for the customer) took its amount from the balance
+        // when it was made and gave it back when canceled, in a failure balance transaction, as
+        // a failed one does; canceled without one, it never moved money.
+        const cameBack = refund.status === "failed" || (refund.status === "canceled" && Boolean(failedBack));
         refunds.push({
           id: refund.id,
           chargeId,
           amount: fromHalalas(refund.amount),
           status: refund.status ?? "pending",
           created: fromUnixSeconds(refund.created),
-          failure:
-            refund.status === "failed"
-              ? {
-                  // Unexpanded (an id) only if Stripe ignored the expansion: the refund's own time then.
-                  at: fromUnixSeconds(
-                    typeof failedBack === "object" && failedBack ? failedBack.created : refund.created,
-                  ),
-                  reason: refund.failure_reason ?? null,
-                }
-              : null,
+          failure: cameBack
+            ? {
+                // Unexpanded (an id) only if Stripe ignored the expansion: the refund's own time then.
+                at: fromUnixSeconds(typeof failedBack === "object" && failedBack ? failedBack.created : refund.created),
+                reason: refund.failure_reason ?? null,
+              }
+            : null,
         });
       }
       return refunds;

@@ -53,7 +53,7 @@ beforeAll(async () => {
   context = await buildTestApp();
   admin = (await signInStaff(context, "AGENCY_ADMIN")).token;
   accountant = (await signInStaff(context, "ACCOUNTANT")).token;
-  for (let index = 0; index < 16; index++) {
+  for (let index = 0; index < 17; index++) {
     const employer = await registerEstablishment(context);
     await hire(context, employer, { startDate: "2026-09-01", basic: `${6000 + index * 250}.00` });
     pool.push(employer);
@@ -377,6 +377,78 @@ describe("refunds, disputes and payouts", () => {
     const { differences, nextCursor } = page.body as { differences: { stripeId: string }[]; nextCursor: null };
     expect(nextCursor).toBeNull();
     expect(differences.filter((difference) => difference.stripeId === refund.id)).toEqual([]);
+  });
+
+  it("a refund canceled while it waited for the customer is recorded as Stripe's balance shows it: out and back, once", async () => {
+    const employer = nextEmployer();
+    const { invoice, intentId } = await payOctoberInFull(employer);
+    const paid = await ledgerBalances(context, accountant, employer.establishment.id);
+    const mark = stand().emitted.length;
+    const refund = stand().createRefund({ payment_intent: intentId, amount: 30_000 }, { requiresAction: true });
+    await applyStripeEvents(context, admin);
+    // Waiting: its amount has left Stripe's balance, but the refund has not happened; the
+    // ledger records nothing yet and the invoice stays paid.
+    expect(await invoiceDetail(context, employer, invoice.id)).toMatchObject({ status: "PAID" });
+    expect(await ledgerBalances(context, accountant, employer.establishment.id)).toEqual(paid);
+    const describing = { description: { contains: refund.id as string } };
+    expect(await context.database.prisma.journalEntry.count({ where: describing })).toBe(0);
+
+    const canceled = await context.stripe.connection.client.refunds.cancel(refund.id as string);
+    expect(canceled).toMatchObject({ status: "canceled", failure_reason: "merchant_request" });
+    await applyStripeEvents(context, admin);
+    const entries = await context.database.prisma.journalEntry.findMany({
+      where: describing,
+      select: { entryCode: true, description: true },
+      orderBy: { entryCode: "asc" },
+    });
+    expect(entries.map((entry) => entry.entryCode)).toEqual(["PAYMENT_REFUNDED", "PAYMENT_REFUND_FAILED"]);
+    expect(entries[1]?.description).toMatch(/was canceled \(merchant_request\)/);
+    expect(await invoiceDetail(context, employer, invoice.id)).toMatchObject({ status: "PAID" });
+    expect((await paymentsOf(context, employer)).payments).toEqual([
+      expect.objectContaining({ amount: invoice.totals.outstanding, refunded: "0.00" }),
+    ]);
+    const after = await ledgerBalances(context, accountant, employer.establishment.id);
+    expect(after.own).toEqual(paid.own);
+    expect(after.accounts.PROCESSOR_CASH).toBe(paid.accounts.PROCESSOR_CASH);
+
+    // Every event of the refund's story again, newest first: nothing more is posted.
+    const told = stand().emitted.slice(mark);
+    expect(told.map((delivery) => delivery.event.type)).toEqual([
+      "charge.refunded",
+      "refund.created",
+      "refund.updated",
+      "charge.refund.updated",
+    ]);
+    for (const delivery of told.reverse()) {
+      expect((await postStripeEvent(context.app, delivery.payload, delivery.signature)).status).toBe(200);
+    }
+    await applyStripeEvents(context, admin);
+    expect(await ledgerBalances(context, accountant, employer.establishment.id)).toEqual(after);
+    expect(await context.database.prisma.journalEntry.count({ where: describing })).toBe(2);
+
+    // Reconciliation finds the refund's balance transaction and its return on both sides.
+    const today = context.clock.now().toISOString().slice(0, 10);
+    const run = await requestJson(
+      context.app,
+      "POST",
+      "/v1/reconciliation-runs",
+      { from: today, to: today },
+      bearer(accountant),
+    );
+    expect(run.status).toBe(201);
+    const page = await requestJson(
+      context.app,
+      "GET",
+      `/v1/reconciliation-runs/${(run.body as { id: string }).id}/differences?limit=1000`,
+      undefined,
+      bearer(accountant),
+    );
+    const { differences } = page.body as { differences: { stripeId: string }[] };
+    expect(differences.filter((difference) => difference.stripeId === refund.id)).toEqual([]);
+    // Canceling twice is refused, as Stripe refuses it.
+    await expect(context.stripe.connection.client.refunds.cancel(refund.id as string)).rejects.toThrow(
+      /only a refund with a status of requires_action/,
+    );
   });
 
   it("a dispute withdraws funds and a fee; won, they come back and the invoice stays paid", async () => {

@@ -44,7 +44,7 @@ afterAll(() => context.close());
 
 /**
  * A payment story: declined then paid, a partial payment, an overpayment, a refund, a refund the
- * bank sent back, two disputes, a payout.
+ * bank sent back, a refund canceled while it waited for the customer, two disputes, a payout.
  */
 async function playStory(employer: Employer): Promise<SignedDelivery[]> {
   const invoices = (await invoicesOf(context, employer)).invoices;
@@ -63,6 +63,11 @@ async function playStory(employer: Employer): Promise<SignedDelivery[]> {
   stand().createRefund({ payment_intent: session.payment_intent as string, amount: 15_000 });
   const returned = stand().createRefund({ payment_intent: session.payment_intent as string, amount: 5_000 });
   stand().failRefund(returned.id as string);
+  const waiting = stand().createRefund(
+    { payment_intent: session.payment_intent as string, amount: 2_500 },
+    { requiresAction: true },
+  );
+  stand().cancelRefund(waiting.id as string);
   stand().closeDispute(stand().openDispute(partialCharge as string).id, "lost");
   stand().closeDispute(stand().openDispute(extraCharge as string).id, "won");
   stand().createPayout(100_000);

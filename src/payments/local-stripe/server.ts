@@ -207,6 +207,7 @@ export function createLocalStripe(options: LocalStripeOptions) {
       }),
     );
   });
+  app.post("/v1/refunds/:id/cancel", (c) => c.json(state.cancelRefund(c.req.param("id"))));
   app.get("/v1/refunds", (c) => {
     const params = query(c.req.url);
     const charge = typeof params.charge === "string" ? params.charge : undefined;

@@ -321,11 +321,18 @@ export function createLocalStripeState(options: LocalStripeOptions) {
     throw new LocalStripeError(400, "invalid_request_error", "Must provide a charge or a succeeded payment_intent");
   }
 
-  function createRefund(input: {
-    charge?: string | undefined;
-    payment_intent?: string | undefined;
-    amount?: number | undefined;
-  }): StripeObject {
+  /**
+   * A refund: succeeded at once (a card's), or, with `requiresAction`, waiting for the customer
+   * (payment methods that need their bank details); either way its amount leaves the balance now.
+   */
+  function createRefund(
+    input: {
+      charge?: string | undefined;
+      payment_intent?: string | undefined;
+      amount?: number | undefined;
+    },
+    options: { requiresAction?: boolean } = {},
+  ): StripeObject {
     const charge = chargeOf(input);
     const remaining = (charge.amount as number) - (charge.amount_refunded as number);
     const amount = input.amount ?? remaining;
@@ -356,7 +363,7 @@ export function createLocalStripeState(options: LocalStripeOptions) {
       metadata: {},
       payment_intent: charge.payment_intent,
       reason: null,
-      status: "succeeded",
+      status: options.requiresAction ? "requires_action" : "succeeded",
     });
     const previous = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
     const refunded = (charge.amount_refunded as number) + amount;
@@ -390,6 +397,43 @@ export function createLocalStripeState(options: LocalStripeOptions) {
     emit("refund.failed", refund);
     emit("refund.updated", refund, { status: "succeeded", failure_reason: null, failure_balance_transaction: null });
     emit("charge.refund.updated", refund, { status: "succeeded" });
+    return refund;
+  }
+
+  /**
+   * A refund still waiting for the customer is canceled (POST /v1/refunds/:id/cancel): as for a
+   * failed one, its amount comes back to the balance in a failure balance transaction.
+   */
+  function cancelRefund(refundId: string): StripeObject {
+    const refund = get(refundId, "refund");
+    if (refund.status !== "requires_action") {
+      throw new LocalStripeError(
+        400,
+        "invalid_request_error",
+        `Refund ${refundId} is ${String(refund.status)}: only a refund with a status of requires_action can be canceled`,
+      );
+    }
+    const charge = get(refund.charge as string, "charge");
+    const transaction = balanceTransaction({
+      amount: refund.amount as number,
+      fee: 0,
+      type: "refund_failure",
+      source: refundId,
+      reportingCategory: "refund_failure",
+    });
+    Object.assign(refund, {
+      status: "canceled",
+      failure_reason: "merchant_request",
+      failure_balance_transaction: transaction.id,
+    });
+    const refunded = (charge.amount_refunded as number) - (refund.amount as number);
+    Object.assign(charge, { amount_refunded: refunded, refunded: refunded === charge.amount });
+    emit("refund.updated", refund, {
+      status: "requires_action",
+      failure_reason: null,
+      failure_balance_transaction: null,
+    });
+    emit("charge.refund.updated", refund, { status: "requires_action" });
     return refund;
   }
 
@@ -514,6 +558,7 @@ export function createLocalStripeState(options: LocalStripeOptions) {
     confirmPaymentIntent,
     createRefund,
     failRefund,
+    cancelRefund,
     openDispute,
     closeDispute,
     createPayout,
