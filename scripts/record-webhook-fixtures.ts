@@ -58,6 +58,7 @@ const expiring = stand.createCheckoutSession({
 });
 stand.expireCheckout(expiring.id);
 stand.createPayout(100_000);
+stand.failPayout(stand.createPayout(40_000).id as string);
 
 const written = new Set<string>();
 for (const { event } of stand.emitted) {

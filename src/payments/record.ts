@@ -55,6 +55,15 @@ export type DisputeSnapshot = {
 
 export type PayoutSnapshot = { id: string; amount: Money; currency: string; status: string; arrivalDate: Date };
 
+/** A payout's failure as its payout.failed event tells it: when, and Stripe's failure code. */
+export type PayoutFailureSnapshot = {
+  payoutId: string;
+  amount: Money;
+  currency: string;
+  at: Date;
+  code: string | null;
+};
+
 const line = (accountCode: LedgerAccountCode, amount: Money, establishmentId?: string): JournalLineDraft[] =>
   amount.isZero() ? [] : [{ accountCode, amount, ...(establishmentId === undefined ? {} : { establishmentId }) }];
 
@@ -517,7 +526,34 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
     });
   }
 
-  /** Money the processor paid out to the bank. */
+  /**
+   * Payouts: the money the processor paid out to the bank, and what came back when a payout
+   * failed. Both facts are kept whichever arrives first, each under a lock on the payout, and the
+   * return is posted once the payout is recorded as paid, so the ledger ends the same in any
+   * order: paid and failed, out and back; failed on the way (never paid), nothing.
+   */
+  async function lockPayout(tx: Tx, stripePayoutId: string): Promise<void> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`ishtirak:payout:${stripePayoutId}`}))`;
+  }
+
+  /** The entry that brings a failed payout's money back from the bank, once, if it was recorded as paid. */
+  async function postPayoutReturn(tx: Tx, stripePayoutId: string): Promise<boolean> {
+    const paid = await tx.payout.findUnique({ where: { stripePayoutId } });
+    const failure = await tx.payoutFailure.findUnique({ where: { stripePayoutId } });
+    if (!paid || !failure) return false;
+    const amount = Money.sar(failure.amount.toString());
+    const posted = await postJournalEntry(tx, {
+      idempotencyKey: `stripe:payout-failure:${stripePayoutId}`,
+      sourceType: "PAYMENT",
+      sourceId: paid.id,
+      entryCode: "PAYOUT_FAILED",
+      description: `Payout ${stripePayoutId} came back from the bank (${failure.failureCode ?? "no reason given"})`,
+      effectiveDate: BusinessDate.fromDateColumn(failure.failedOn),
+      lines: [...line("PROCESSOR_CASH", amount), ...line("BANK", amount.negate())],
+    });
+    return posted.status === "posted";
+  }
+
   async function recordPayout(payout: PayoutSnapshot, within: WithinTransaction = noop): Promise<RecordOutcome> {
     return db.$transaction(async (tx) => {
       if (payout.currency !== "sar") {
@@ -526,6 +562,7 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
       if (payout.status !== "paid") {
         return finish(tx, { status: "IGNORED", outcome: `payout ${payout.id} is ${payout.status}` }, within);
       }
+      await lockPayout(tx, payout.id);
       const existing = await tx.payout.findUnique({ where: { stripePayoutId: payout.id } });
       if (existing) return finish(tx, { status: "PROCESSED", outcome: `payout ${payout.id} recorded before` }, within);
       const id = newId("pout");
@@ -549,9 +586,54 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
           createdAt: clock.now(),
         },
       });
+      // Its failure was learned first: the money came back as well.
+      const returned = await postPayoutReturn(tx, payout.id);
       return finish(
         tx,
-        { status: "PROCESSED", outcome: `payout ${payout.id} of ${payout.amount} SAR recorded` },
+        {
+          status: "PROCESSED",
+          outcome: `payout ${payout.id} of ${payout.amount} SAR recorded${returned ? ", and its return (it failed)" : ""}`,
+        },
+        within,
+      );
+    });
+  }
+
+  async function recordPayoutFailure(
+    failure: PayoutFailureSnapshot,
+    within: WithinTransaction = noop,
+  ): Promise<RecordOutcome> {
+    return db.$transaction(async (tx) => {
+      if (failure.currency !== "sar") {
+        return finish(
+          tx,
+          { status: "REJECTED", outcome: `PAYMENT_CURRENCY_UNSUPPORTED: payout ${failure.payoutId}` },
+          within,
+        );
+      }
+      await lockPayout(tx, failure.payoutId);
+      const known = await tx.payoutFailure.findUnique({ where: { stripePayoutId: failure.payoutId } });
+      if (!known) {
+        await tx.payoutFailure.create({
+          data: {
+            stripePayoutId: failure.payoutId,
+            amount: failure.amount.toString(),
+            failedAt: failure.at,
+            failedOn: BusinessDate.fromInstant(failure.at).toDateColumn(),
+            failureCode: failure.code,
+            createdAt: clock.now(),
+          },
+        });
+      }
+      const returned = await postPayoutReturn(tx, failure.payoutId);
+      return finish(
+        tx,
+        {
+          status: "PROCESSED",
+          outcome: returned
+            ? `payout ${failure.payoutId} failed: ${failure.amount} SAR back from the bank`
+            : `payout ${failure.payoutId} failed${known ? " (recorded before)" : ""}; nothing to take back unless it was paid`,
+        },
         within,
       );
     });
@@ -606,6 +688,7 @@ export function createPaymentRecorder(deps: { db: PrismaClient; clock: Clock }) 
     recordRefunds,
     recordDispute,
     recordPayout,
+    recordPayoutFailure,
     markAttemptFailed,
     applyCreditBalance,
     paymentKnown: (reference: { chargeId: string; paymentIntentId: string | null }) => paymentFor(db, reference),

@@ -164,6 +164,8 @@ export function createWebhookService(deps: {
         return recorder.recordDispute(action.dispute, within);
       case "payout-paid":
         return recorder.recordPayout(action.payout, within);
+      case "payout-failed":
+        return recorder.recordPayoutFailure(action.failure, within);
       case "nothing":
         return settle({ status: "IGNORED", outcome: action.reason }, within);
     }

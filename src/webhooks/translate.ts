@@ -1,5 +1,5 @@
 import type Stripe from "stripe";
-import type { DisputeSnapshot, PayoutSnapshot } from "../payments/record.js";
+import type { DisputeSnapshot, PayoutFailureSnapshot, PayoutSnapshot } from "../payments/record.js";
 import { fromHalalas, fromUnixSeconds } from "../payments/stripe-gateway.js";
 
 /**
@@ -15,6 +15,7 @@ export type StripeAction =
   | { kind: "charge-refunded"; chargeId: string; paymentIntentId: string | null }
   | { kind: "dispute-changed"; dispute: DisputeSnapshot }
   | { kind: "payout-paid"; payout: PayoutSnapshot }
+  | { kind: "payout-failed"; failure: PayoutFailureSnapshot }
   | { kind: "nothing"; reason: string };
 
 function idOf(value: string | { id: string } | null | undefined): string | null {
@@ -121,6 +122,22 @@ export function toStripeAction(event: Stripe.Event): StripeAction {
           currency: payout.currency,
           status: payout.status,
           arrivalDate: fromUnixSeconds(payout.arrival_date),
+        },
+      };
+    }
+    // The bank sent a paid payout back, or it failed on the way: Stripe puts the money back in
+    // the balance. The event's own time dates the return (its failure balance transaction is
+    // not expanded in events).
+    case "payout.failed": {
+      const payout = event.data.object;
+      return {
+        kind: "payout-failed",
+        failure: {
+          payoutId: payout.id,
+          amount: fromHalalas(payout.amount),
+          currency: payout.currency,
+          at: fromUnixSeconds(event.created),
+          code: payout.failure_code ?? null,
         },
       };
     }

@@ -515,6 +515,65 @@ describe("refunds, disputes and payouts", () => {
         .toString(),
     ).toBe("-1234.56");
   });
+
+  it("a payout the bank sends back returns the cash to the processor, once, whichever of its events comes first", async () => {
+    const moved = (before: Record<string, string>, after: Record<string, string>, code: string) =>
+      Money.sar(after[code] as string)
+        .minus(Money.sar(before[code] as string))
+        .toString();
+    const entriesOf = (payoutId: string) =>
+      context.database.prisma.journalEntry.findMany({
+        where: { description: { contains: payoutId } },
+        select: { entryCode: true, effectiveDate: true },
+        orderBy: { entryCode: "asc" },
+      });
+
+    // In Stripe's order: paid, then failed; every event twice.
+    const before = (await ledgerBalances(context, accountant)).accounts;
+    const mark = stand().emitted.length;
+    const payout = stand().createPayout(50_000);
+    stand().failPayout(payout.id as string, "account_closed");
+    await applyStripeEvents(context, admin);
+    for (const delivery of stand().emitted.slice(mark)) {
+      expect((await postStripeEvent(context.app, delivery.payload, delivery.signature)).status).toBe(200);
+    }
+    await applyStripeEvents(context, admin);
+    const after = (await ledgerBalances(context, accountant)).accounts;
+    expect(moved(before, after, "BANK")).toBe("0.00");
+    expect(moved(before, after, "PROCESSOR_CASH")).toBe("0.00");
+    expect((await entriesOf(payout.id as string)).map((entry) => entry.entryCode)).toEqual([
+      "PAYOUT_FAILED",
+      "PAYOUT_PAID",
+    ]);
+
+    // Dated when the bank sent it back (the stand-in's clock: the test's day). Stripe's other
+    // orders (failed before paid) are in test/webhooks/event-order.property.test.ts's story.
+    expect((await entriesOf(payout.id as string))[0]?.effectiveDate).toEqual(new Date("2026-11-25T00:00:00Z"));
+  });
+
+  it("a payout that failed on its way to the bank, never paid, moves nothing; its failure is kept", async () => {
+    const before = (await ledgerBalances(context, accountant)).accounts;
+    const mark = stand().emitted.length;
+    const payout = stand().createPayout(25_000, { inTransit: true });
+    stand().failPayout(payout.id as string, "could_not_process");
+    expect(
+      stand()
+        .emitted.slice(mark)
+        .map((delivery) => delivery.event.type),
+    ).toEqual(["payout.created", "payout.failed"]);
+    await applyStripeEvents(context, admin);
+    const after = (await ledgerBalances(context, accountant)).accounts;
+    expect(after.BANK).toBe(before.BANK);
+    expect(after.PROCESSOR_CASH).toBe(before.PROCESSOR_CASH);
+    const failure = await context.database.prisma.payoutFailure.findUnique({
+      where: { stripePayoutId: payout.id as string },
+    });
+    expect(failure?.failureCode).toBe("could_not_process");
+    expect(failure?.amount.toString()).toBe("250");
+    expect(
+      await context.database.prisma.journalEntry.count({ where: { description: { contains: payout.id as string } } }),
+    ).toBe(0);
+  });
 });
 
 describe("bad input when paying", () => {

@@ -44,7 +44,8 @@ afterAll(() => context.close());
 
 /**
  * A payment story: declined then paid, a partial payment, an overpayment, a refund, a refund the
- * bank sent back, a refund canceled while it waited for the customer, two disputes, a payout.
+ * bank sent back, a refund canceled while it waited for the customer, two disputes, a payout, a
+ * payout the bank sent back and one that failed on its way.
  */
 async function playStory(employer: Employer): Promise<SignedDelivery[]> {
   const invoices = (await invoicesOf(context, employer)).invoices;
@@ -71,6 +72,8 @@ async function playStory(employer: Employer): Promise<SignedDelivery[]> {
   stand().closeDispute(stand().openDispute(partialCharge as string).id, "lost");
   stand().closeDispute(stand().openDispute(extraCharge as string).id, "won");
   stand().createPayout(100_000);
+  stand().failPayout(stand().createPayout(40_000).id as string);
+  stand().failPayout(stand().createPayout(10_000, { inTransit: true }).id as string);
   return stand().emitted.slice(mark);
 }
 
@@ -122,6 +125,8 @@ it("ends in the same ledger and statuses for any order, duplication and concurre
   reference = await outcome(first, before);
   expect(reference.invoices.map((invoice) => invoice.status)).toContain("PAID");
   expect(reference.receipts.map((receipt) => receipt.dispute).sort()).toEqual(["LOST", "WON", null]);
+  // Of the three payouts, only the one the bank kept is at the bank.
+  expect(reference.moved.BANK).toBe("1000.00");
 
   await fc.assert(
     fc.asyncProperty(

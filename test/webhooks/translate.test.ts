@@ -34,3 +34,22 @@ describe("what a refund event asks of Ishtirak", () => {
     });
   });
 });
+
+describe("what a payout event asks of Ishtirak", () => {
+  it("records a paid payout from the event's own object, and a failed one with its code and the event's time", () => {
+    const paid = fixture("payout.paid");
+    const payout = paid.data.object as Stripe.Payout;
+    expect(toStripeAction(paid)).toMatchObject({
+      kind: "payout-paid",
+      payout: { id: payout.id, currency: "sar", status: "paid" },
+    });
+    const failed = fixture("payout.failed");
+    const returned = failed.data.object as Stripe.Payout;
+    const action = toStripeAction(failed);
+    expect(action).toMatchObject({
+      kind: "payout-failed",
+      failure: { payoutId: returned.id, currency: "sar", code: "account_closed", at: new Date(failed.created * 1000) },
+    });
+    expect(action.kind === "payout-failed" && action.failure.amount.toString()).toBe("400.00");
+  });
+});

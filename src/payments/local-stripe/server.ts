@@ -292,6 +292,10 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin:.3rem}button:focus{outline:3px
     const { amount } = (await c.req.json()) as { amount: number };
     return c.json(state.createPayout(amount));
   });
+  app.post("/_fake/payouts/:id/fail", async (c) => {
+    const { code } = (await c.req.json().catch(() => ({}))) as { code?: string };
+    return c.json(state.failPayout(c.req.param("id"), code));
+  });
   app.delete("/_fake/objects/:id", (c) => {
     state.forget(c.req.param("id"));
     return c.body(null, 204);

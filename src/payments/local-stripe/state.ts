@@ -492,7 +492,8 @@ export function createLocalStripeState(options: LocalStripeOptions) {
     return dispute;
   }
 
-  function createPayout(amount: number): StripeObject {
+  /** A payout to the bank: paid at once, or, with `inTransit`, still on its way. */
+  function createPayout(amount: number, options: { inTransit?: boolean } = {}): StripeObject {
     const id = stripeId("po");
     const transaction = balanceTransaction({
       amount: -amount,
@@ -509,6 +510,9 @@ export function createLocalStripeState(options: LocalStripeOptions) {
       balance_transaction: transaction.id,
       created: now(),
       currency: "sar",
+      failure_balance_transaction: null,
+      failure_code: null,
+      failure_message: null,
       livemode: false,
       metadata: {},
       method: "standard",
@@ -516,8 +520,37 @@ export function createLocalStripeState(options: LocalStripeOptions) {
       type: "bank_account",
     });
     emit("payout.created", payout);
+    if (options.inTransit) return payout;
     Object.assign(payout, { status: "paid" });
     emit("payout.paid", payout);
+    return payout;
+  }
+
+  /**
+   * The bank sends a payout back (the account was closed), after it was paid or on its way:
+   * Stripe returns its amount to the balance in a failure balance transaction and tells of it
+   * with payout.failed.
+   */
+  function failPayout(payoutId: string, code = "account_closed"): StripeObject {
+    const payout = get(payoutId, "payout");
+    if (payout.status !== "paid" && payout.status !== "in_transit") {
+      throw new LocalStripeError(400, "invalid_request_error", `Payout ${payoutId} is ${String(payout.status)}`);
+    }
+    const transaction = balanceTransaction({
+      amount: payout.amount as number,
+      fee: 0,
+      type: "payout_failure",
+      source: payoutId,
+      reportingCategory: "payout_reversal",
+    });
+    const previous = { status: payout.status, failure_code: null, failure_message: null };
+    Object.assign(payout, {
+      status: "failed",
+      failure_balance_transaction: transaction.id,
+      failure_code: code,
+      failure_message: "The bank account has been closed.",
+    });
+    emit("payout.failed", payout, previous);
     return payout;
   }
 
@@ -562,6 +595,7 @@ export function createLocalStripeState(options: LocalStripeOptions) {
     openDispute,
     closeDispute,
     createPayout,
+    failPayout,
     forget,
   };
 }
