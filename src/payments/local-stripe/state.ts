@@ -374,6 +374,24 @@ export function createLocalStripeState(options: LocalStripeOptions) {
   }
 
   /**
+   * A refund's money comes back to the balance, in a failure balance transaction, and leaves the
+   * charge's refunded amount; the refund takes its final status and reason.
+   */
+  function returnRefund(refund: StripeObject, status: "failed" | "canceled", reason: string): void {
+    const charge = get(refund.charge as string, "charge");
+    const transaction = balanceTransaction({
+      amount: refund.amount as number,
+      fee: 0,
+      type: "refund_failure",
+      source: refund.id,
+      reportingCategory: "refund_failure",
+    });
+    Object.assign(refund, { status, failure_reason: reason, failure_balance_transaction: transaction.id });
+    const refunded = (charge.amount_refunded as number) - (refund.amount as number);
+    Object.assign(charge, { amount_refunded: refunded, refunded: refunded === charge.amount });
+  }
+
+  /**
    * The card's bank sends a refund back (the card was closed): the refund fails, its amount
    * returns to the balance, and Stripe tells of it with refund.failed, refund.updated and
    * (for older API versions) charge.refund.updated.
@@ -383,17 +401,7 @@ export function createLocalStripeState(options: LocalStripeOptions) {
     if (refund.status !== "succeeded") {
       throw new LocalStripeError(400, "invalid_request_error", `Refund ${refundId} is ${String(refund.status)}`);
     }
-    const charge = get(refund.charge as string, "charge");
-    const transaction = balanceTransaction({
-      amount: refund.amount as number,
-      fee: 0,
-      type: "refund_failure",
-      source: refundId,
-      reportingCategory: "refund_failure",
-    });
-    Object.assign(refund, { status: "failed", failure_reason: reason, failure_balance_transaction: transaction.id });
-    const refunded = (charge.amount_refunded as number) - (refund.amount as number);
-    Object.assign(charge, { amount_refunded: refunded, refunded: refunded === charge.amount });
+    returnRefund(refund, "failed", reason);
     emit("refund.failed", refund);
     emit("refund.updated", refund, { status: "succeeded", failure_reason: null, failure_balance_transaction: null });
     emit("charge.refund.updated", refund, { status: "succeeded" });
@@ -402,7 +410,7 @@ export function createLocalStripeState(options: LocalStripeOptions) {
 
   /**
    * A refund still waiting for the customer is canceled (POST /v1/refunds/:id/cancel): as for a
-   * failed one, its amount comes back to the balance in a failure balance transaction.
+   * failed one, its amount comes back to the balance.
    */
   function cancelRefund(refundId: string): StripeObject {
     const refund = get(refundId, "refund");
@@ -413,21 +421,7 @@ export function createLocalStripeState(options: LocalStripeOptions) {
         `Refund ${refundId} is ${String(refund.status)}: only a refund with a status of requires_action can be canceled`,
       );
     }
-    const charge = get(refund.charge as string, "charge");
-    const transaction = balanceTransaction({
-      amount: refund.amount as number,
-      fee: 0,
-      type: "refund_failure",
-      source: refundId,
-      reportingCategory: "refund_failure",
-    });
-    Object.assign(refund, {
-      status: "canceled",
-      failure_reason: "merchant_request",
-      failure_balance_transaction: transaction.id,
-    });
-    const refunded = (charge.amount_refunded as number) - (refund.amount as number);
-    Object.assign(charge, { amount_refunded: refunded, refunded: refunded === charge.amount });
+    returnRefund(refund, "canceled", "merchant_request");
     emit("refund.updated", refund, {
       status: "requires_action",
       failure_reason: null,
