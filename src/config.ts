@@ -92,6 +92,12 @@ const environmentSchema = z.object({
   WEBHOOK_APPLY_ON_RECEIPT: z.enum(["true", "false"]).default("true"),
   /** When stored Stripe events that failed are tried again (cron): every minute. */
   STRIPE_EVENT_SWEEP_CRON: z.string().refine(cron.validate, "a cron expression").default("* * * * *"),
+  /**
+   * Days a settled Stripe event (raw JSON) is kept before the daily purge deletes it; unset, kept
+   * for good. At least 30: Stripe sends an event again for three days, and the daily
+   * reconciliation looks a week back.
+   */
+  STRIPE_EVENT_RETENTION_DAYS: z.coerce.number().int().min(30, "at least 30").max(36_500).optional(),
   /** When yesterday's Stripe balance transactions are reconciled with the ledger (cron, Asia/Riyadh). */
   RECONCILIATION_CRON: z.string().refine(cron.validate, "a cron expression").default("0 4 * * *"),
   /** Behind a reverse proxy: take the client's address from the first X-Forwarded-For entry (rate limits). */
@@ -177,6 +183,7 @@ export type Config = Readonly<{
     applyOnReceipt: boolean;
     sweepCron: string;
     reconciliationCron: string;
+    eventRetentionDays: number | undefined;
   };
   trustProxy: boolean;
   metrics: { token: string } | undefined;
@@ -253,6 +260,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       applyOnReceipt: variables.WEBHOOK_APPLY_ON_RECEIPT === "true",
       sweepCron: variables.STRIPE_EVENT_SWEEP_CRON,
       reconciliationCron: variables.RECONCILIATION_CRON,
+      eventRetentionDays: variables.STRIPE_EVENT_RETENTION_DAYS,
     },
     trustProxy: variables.TRUST_PROXY === "true",
     metrics: variables.METRICS_TOKEN ? { token: variables.METRICS_TOKEN } : undefined,

@@ -71,6 +71,7 @@ export function scheduleJobs(deps: {
   const notices = createSubscriberNotices({ ...deps, messaging });
   const claims = createJobClaims(deps);
   const runJob = jobRunner(deps);
+  const { eventRetentionDays } = deps.config.payments;
   const job = (name: string, expression: string, work: () => Promise<unknown>) =>
     cron.schedule(expression, () => runJob(name, work), { timezone: AGENCY_TIME_ZONE, name, noOverlap: true });
 
@@ -120,6 +121,9 @@ export function scheduleJobs(deps: {
       messages: await messaging.purgeOld(deps.config.notifications.messageRetentionDays),
       ...(await purgeSpentSignUpData(deps)),
     })),
+    ...(eventRetentionDays === undefined
+      ? []
+      : [job("purge-stripe-events", "10 4 * * *", () => stripe.webhooks.purgeSettled(eventRetentionDays))]),
     ...(embedded ? [job("vacuum-embedded-database", "20 4 * * *", () => vacuumEmbeddedDatabase(embedded))] : []),
   ];
   return {

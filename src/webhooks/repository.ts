@@ -63,6 +63,22 @@ export async function finishEvents(
      WHERE e.id = r.id`;
 }
 
+/**
+ * Deletes up to `limit` events Stripe created before `createdBefore` that were settled (applied,
+ * ignored or refused); pending ones stay whatever their age. How many it deleted.
+ */
+export async function deleteSettledEventsCreatedBefore(
+  db: PrismaClient,
+  createdBefore: Date,
+  limit: number,
+): Promise<number> {
+  return db.$executeRaw`
+    DELETE FROM stripe_events
+     WHERE id IN (SELECT id FROM stripe_events
+                   WHERE stripe_created_at < ${createdBefore} AND status <> 'PENDING'
+                   LIMIT ${limit}::int)`;
+}
+
 /** Gives the event back with the error, to be tried again at `nextAttemptAt`. */
 export async function failEvent(db: PrismaClient, eventId: string, error: string, nextAttemptAt: Date) {
   await db.stripeEvent.updateMany({

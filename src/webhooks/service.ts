@@ -26,6 +26,7 @@ import {
   verificationError,
 } from "./intake.js";
 import {
+  deleteSettledEventsCreatedBefore,
   eventsPage,
   failEvent,
   finishEvents,
@@ -59,6 +60,8 @@ const batchLoops = 2;
 const retrievalsInFlightMax = 16;
 /** Events read per page by replay. */
 const replayPageSize = 500;
+/** Settled events deleted per statement by the purge. */
+const purgeBatch = 5_000;
 /**
  * Deliveries stored by one statement at most, and such statements running at once (see
  * createGroupCommit). One at a time makes the batches larger: in order 946–1,018 events/s
@@ -368,6 +371,22 @@ export function createWebhookService(deps: {
     wake: loop.wake,
 
     listEvents: (query: Parameters<typeof listEvents>[1]) => listEvents(db, query),
+
+    /**
+     * The daily purge when STRIPE_EVENT_RETENTION_DAYS is set: deletes settled events Stripe
+     * created more than `retentionDays` ago, `batch` to a statement. Every fact they carried is
+     * in the ledger's tables under Stripe's ids, and Stripe stopped sending them again after three
+     * days; only a replay reaching that far back loses them. Returns how many it deleted.
+     */
+    async purgeSettled(retentionDays: number, batch = purgeBatch): Promise<number> {
+      const createdBefore = new Date(clock.now().getTime() - retentionDays * 24 * 60 * 60 * 1000);
+      let deleted = 0;
+      for (;;) {
+        const deletedNow = await deleteSettledEventsCreatedBefore(db, createdBefore, batch);
+        deleted += deletedNow;
+        if (deletedNow < batch) return deleted;
+      }
+    },
 
     /**
      * Applies stored events again, in Stripe's order, whatever their status: every fact is
