@@ -1,4 +1,5 @@
 import type { Clock } from "../shared/clock.js";
+import { deleteInBatches } from "../shared/db/batched-delete.js";
 import type { PrismaClient, Tx } from "../shared/db/database.js";
 import { newId } from "../shared/ids.js";
 import type { Logger } from "../shared/logger.js";
@@ -17,7 +18,7 @@ const sendLeaseMs = 2 * 60 * 1000;
 /** After this many tries a message is marked FAILED and left for support. */
 const maxAttempts = 8;
 const dispatchBatch = 50;
-/** Messages deleted per statement by the purge, so no statement holds many row locks for long. */
+/** Messages deleted per statement by the purge. */
 const purgeBatch = 10_000;
 
 /** 30 s, 1 min, 2 min, ... capped at an hour. */
@@ -85,12 +86,7 @@ export function createMessaging(deps: {
      */
     async purgeOld(retentionDays: number, batch = purgeBatch): Promise<number> {
       const leftBefore = new Date(clock.now().getTime() - retentionDays * 24 * 60 * 60 * 1000);
-      let deleted = 0;
-      for (;;) {
-        const deletedNow = await deleteMessagesThatLeftBefore(db, leftBefore, batch);
-        deleted += deletedNow;
-        if (deletedNow < batch) return deleted;
-      }
+      return deleteInBatches((limit) => deleteMessagesThatLeftBefore(db, leftBefore, limit), batch);
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   type StripeGateway,
 } from "../payments/stripe-gateway.js";
 import type { Clock } from "../shared/clock.js";
+import { deleteInBatches } from "../shared/db/batched-delete.js";
 import type { PrismaClient, Tx } from "../shared/db/database.js";
 import { createDrainLoop } from "../shared/drain-loop.js";
 import { createGroupCommit } from "../shared/group-commit.js";
@@ -380,12 +381,7 @@ export function createWebhookService(deps: {
      */
     async purgeSettled(retentionDays: number, batch = purgeBatch): Promise<number> {
       const createdBefore = new Date(clock.now().getTime() - retentionDays * 24 * 60 * 60 * 1000);
-      let deleted = 0;
-      for (;;) {
-        const deletedNow = await deleteSettledEventsCreatedBefore(db, createdBefore, batch);
-        deleted += deletedNow;
-        if (deletedNow < batch) return deleted;
-      }
+      return deleteInBatches((limit) => deleteSettledEventsCreatedBefore(db, createdBefore, limit), batch);
     },
 
     /**
