@@ -46,7 +46,9 @@ export async function releaseIdempotencyKey(tx: Tx, scope: string, key: string, 
   });
 }
 
-/** Deletes keys older than the cut-off, in one statement (a daily job calls it). */
-export async function deleteExpiredIdempotencyKeys(tx: Tx, createdBefore: Date): Promise<number> {
-  return (await tx.idempotencyKey.deleteMany({ where: { createdAt: { lt: createdBefore } } })).count;
+/** Deletes up to `limit` keys older than the cut-off (a daily job calls it); how many it deleted. */
+export async function deleteExpiredIdempotencyKeys(tx: Tx, createdBefore: Date, limit: number): Promise<number> {
+  return tx.$executeRaw`
+    DELETE FROM idempotency_keys
+     WHERE (scope, key) IN (SELECT scope, key FROM idempotency_keys WHERE created_at < ${createdBefore} LIMIT ${limit}::int)`;
 }

@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => database.drop());
 
 describe("the daily purge of Idempotency-Keys", () => {
-  it("deletes keys older than 24 hours and keeps the rest", async () => {
+  it("deletes keys older than 24 hours, a batch at a time, and keeps the rest", async () => {
     const row = (key: string, createdAt: string) => ({
       scope: "establishment:est_1",
       key,
@@ -22,15 +22,18 @@ describe("the daily purge of Idempotency-Keys", () => {
     await database.prisma.idempotencyKey.createMany({
       data: [
         row("old", "2026-11-24T08:59:59Z"),
+        row("older", "2026-11-20T08:00:00Z"),
+        row("oldest", "2026-11-01T08:00:00Z"),
         row("day-old", "2026-11-24T09:00:00Z"),
         row("fresh", "2026-11-25T08:00:00Z"),
       ],
     });
-    const purged = await purgeExpiredIdempotencyKeys({
-      db: database.prisma,
-      clock: new FixedClock("2026-11-25T09:00:00Z"),
-    });
-    expect(purged).toBe(1);
+    // Two to a statement: three statements, the last deleting one.
+    const purged = await purgeExpiredIdempotencyKeys(
+      { db: database.prisma, clock: new FixedClock("2026-11-25T09:00:00Z") },
+      2,
+    );
+    expect(purged).toBe(3);
     expect(
       (await database.prisma.idempotencyKey.findMany({ orderBy: { key: "asc" } })).map((kept) => kept.key),
     ).toEqual(["day-old", "fresh"]);
