@@ -511,7 +511,7 @@ describe("refunds, disputes and payouts", () => {
     ).toBe("-1234.56");
   });
 
-  it("a payout the bank sends back returns the cash to the processor, once, whichever of its events comes first", async () => {
+  it("a payout the bank sends back returns the cash to the processor, once, however often its events arrive", async () => {
     const moved = (before: Record<string, string>, after: Record<string, string>, code: string) =>
       Money.sar(after[code] as string)
         .minus(Money.sar(before[code] as string))
