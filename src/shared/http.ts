@@ -8,6 +8,7 @@ import { requestId } from "hono/request-id";
 import { routePath } from "hono/route";
 import type { Actor } from "../auth/actor.js";
 import { monotonicMilliseconds } from "./clock.js";
+import { isUnstorableText } from "./db/unstorable-text.js";
 import { AppError, type ErrorCode, type ErrorDetail, errorBody, errorStatus } from "./errors.js";
 import type { Logger } from "./logger.js";
 
@@ -121,6 +122,10 @@ export function renderError(fallbackLogger: Logger): ErrorHandler<AppEnv> {
       appError = error;
     } else if (error instanceof HTTPException) {
       appError = appErrorFromHttpException(error);
+    } else if (isUnstorableText(error)) {
+      // Any text the request carried, wherever it reached the database (a body, a path, an
+      // upload): refused like any other invalid input, and the failed statement wrote nothing.
+      appError = new AppError("VALIDATION_FAILED", "text must not contain the NUL character (U+0000)");
     } else {
       appError = new AppError("INTERNAL", "an unexpected error occurred");
     }

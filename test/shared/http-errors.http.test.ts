@@ -180,3 +180,40 @@ describe("request ids", () => {
     expect(((await missing.json()) as { error: { requestId: string } }).error.requestId).toBe("abc-123");
   });
 });
+
+describe("text the database cannot store", () => {
+  it("refuses the NUL character with 400, in a body or a path, and writes nothing", async () => {
+    const establishments = await context.database.prisma.establishment.count();
+    const registration = {
+      nameAr: "مؤسسة الاختبار",
+      nameEn: "Test\u0000Establishment",
+      unifiedNumber: "7009876543",
+      contactEmail: "contact-nul@employer.test",
+      contactMobile: "0501234567",
+      city: "Riyadh",
+      admin: { email: "admin-nul@employer.test", password: "payroll admin password" },
+    };
+    const refused = expectError(
+      await requestJson(context.app, "POST", "/v1/establishments", registration),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expect(refused.message).toMatch(/NUL/);
+    expect(await context.database.prisma.establishment.count()).toBe(establishments);
+    expect(await context.database.prisma.establishmentUser.count({ where: { email: "admin-nul@employer.test" } })).toBe(
+      0,
+    );
+    // The same registration without it is taken.
+    const taken = await requestJson(context.app, "POST", "/v1/establishments", {
+      ...registration,
+      nameEn: "Test Establishment",
+    });
+    expect(taken.status).toBe(201);
+
+    expectError(
+      await requestJson(context.app, "POST", "/v1/subscriber-registrations/reg%00x/code"),
+      400,
+      "VALIDATION_FAILED",
+    );
+  });
+});
