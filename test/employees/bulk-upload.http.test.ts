@@ -171,6 +171,72 @@ describe("bulk upload through the direct link", () => {
     expect(await countEmployments()).toBe(before);
   });
 
+  it("refuses a CSV whose header misnames, repeats or lacks a column, naming each; nothing is written", async () => {
+    const before = await countEmployments();
+    // A payroll export that calls the housing allowance something else: without the check its
+    // rows would land with no housing, and be billed on the basic wage alone.
+    const misnamed = header.replace(",housing,", ",housingAllowance,");
+    const refused = expectError(await upload([misnamed, csvLine({})].join("\n")), 400, "VALIDATION_FAILED");
+    expect(refused.details).toEqual([{ path: "header", message: 'unknown column "housingAllowance"' }]);
+    // No header at all: the first row is read as one, so every required column is missing.
+    const headless = expectError(await upload(csvLine({})), 400, "VALIDATION_FAILED");
+    expect(headless.details?.map((detail) => detail.message)).toEqual(
+      expect.arrayContaining(['column "idNumber" is missing', 'column "basic" is missing']),
+    );
+    const repeated = expectError(
+      await upload([`${header},name`, `${csvLine({})},x`].join("\n")),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expect(repeated.details).toEqual([{ path: "header", message: 'column "name" appears twice' }]);
+    expect(await countEmployments()).toBe(before);
+  });
+
+  it("answers a large CSV with a malformed record near its start at once, and reads no further", async () => {
+    const bytes = new TextEncoder().encode(
+      `${header}\n${csvLine({})},one too many\n${`${csvLine({})}\n`.repeat(60_000)}`,
+    );
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= bytes.length) return controller.close();
+        controller.enqueue(bytes.slice(sent, sent + 65_536));
+        sent += 65_536;
+      },
+    });
+    const response = await context.app.request(`/v1/establishments/${employer.establishment.id}/employees/bulk`, {
+      method: "POST",
+      headers: { "content-type": "text/csv", ...bearer(apiKey) },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    const error = expectError(
+      { status: response.status, headers: response.headers, body: await response.json() },
+      400,
+      "VALIDATION_FAILED",
+    );
+    expect(error.message).toMatch(/Invalid Record Length.*line 2/);
+    expect(sent).toBeLessThan(bytes.length / 2);
+    // The service goes on: the next upload is taken.
+    expect((await upload([header, csvLine({})].join("\n"))).status).toBe(201);
+  });
+
+  it("holds each row's texts to the single endpoint's lengths", async () => {
+    const response = await upload(
+      [header, csvLine({ name: "x".repeat(201), occupation: "y".repeat(201), correctionReason: "z".repeat(501) })].join(
+        "\n",
+      ),
+      { partial: true },
+    );
+    const report = UploadReportResponse.parse(response.body);
+    expect(report.rowsAccepted).toBe(0);
+    expect(report.rejected[0]?.errors.map((item) => item.field).sort()).toEqual([
+      "correctionReason",
+      "name",
+      "occupation",
+    ]);
+  });
+
   it("with partial=true lands the good rows and lists the rejected ones", async () => {
     const before = await countEmployments();
     const file = [header, csvLine({}), csvLine({ idNumber: "123" }), csvLine({})].join("\n");

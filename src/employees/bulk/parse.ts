@@ -1,6 +1,8 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { parse } from "csv-parse";
 import { AppError } from "../../shared/errors.js";
-import type { RawUploadRow } from "./row.js";
+import { type RawUploadRow, uploadColumns, uploadHeaderProblems } from "./row.js";
 
 export type UploadFormat = "csv" | "jsonl";
 export type ParsedRow = { line: number; raw: RawUploadRow } | { line: number; error: string };
@@ -9,14 +11,26 @@ export type ParsedRow = { line: number; raw: RawUploadRow } | { line: number; er
 async function* bodyChunks(body: ReadableStream<Uint8Array>, maxBytes: number): AsyncGenerator<Uint8Array> {
   let total = 0;
   const reader = body.getReader();
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    total += chunk.value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new AppError("PAYLOAD_TOO_LARGE", `an upload is at most ${maxBytes} bytes`);
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      total += chunk.value.byteLength;
+      if (total > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE", `an upload is at most ${maxBytes} bytes`);
+      yield chunk.value;
     }
-    yield chunk.value;
+  } finally {
+    // Stopped early (too large, unreadable, or the reader gave up): the rest is not wanted.
+    await reader.cancel().catch(() => undefined);
   }
+}
+
+/** The header's problems, or none, as the CSV parser read it. */
+function headerError(problems: { path: string; message: string }[] | undefined): AppError | undefined {
+  if (problems === undefined || problems.length === 0) return undefined;
+  return new AppError(
+    "VALIDATION_FAILED",
+    `the CSV header must name the upload's columns (${uploadColumns.join(", ")})`,
+    problems,
+  );
 }
 
 /**
@@ -29,28 +43,31 @@ export async function* parseUploadRows(
   maxBytes: number,
 ): AsyncGenerator<ParsedRow> {
   if (format === "csv") {
+    let headerProblems: { path: string; message: string }[] | undefined;
     const parser = parse({
-      columns: true,
+      columns: (header: string[]) => {
+        const names = header.map((column) => String(column).trim());
+        headerProblems = uploadHeaderProblems(names);
+        return names;
+      },
       bom: true,
       skip_empty_lines: true,
       trim: true,
       info: true,
       relax_column_count: false,
     });
-    const feeding = (async () => {
-      try {
-        for await (const chunk of bodyChunks(body, maxBytes)) {
-          if (!parser.write(chunk)) await new Promise((resolve) => parser.once("drain", resolve));
-        }
-        parser.end();
-      } catch (error) {
-        parser.destroy(error instanceof Error ? error : new Error(String(error)));
-      }
-    })();
+    // pipeline carries backpressure and ends both sides together: when the parser fails (a
+    // malformed record) or the reader stops, the body stops being read; when the body fails (too
+    // large), the parser fails with its error. Its rejection is the iterator's error, read below.
+    const feeding = pipeline(Readable.from(bodyChunks(body, maxBytes)), parser).catch(() => undefined);
     try {
       for await (const record of parser as AsyncIterable<{ record: RawUploadRow; info: { lines: number } }>) {
+        const refused = headerError(headerProblems);
+        if (refused) throw refused;
         yield { line: record.info.lines, raw: record.record };
       }
+      const refused = headerError(headerProblems);
+      if (refused) throw refused;
     } catch (error) {
       if (error instanceof AppError) throw error;
       throw new AppError(
@@ -58,6 +75,7 @@ export async function* parseUploadRows(
         `the CSV cannot be read: ${error instanceof Error ? error.message : String(error)}`,
       );
     } finally {
+      parser.destroy();
       await feeding;
     }
     return;

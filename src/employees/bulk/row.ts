@@ -50,6 +50,32 @@ export const uploadColumns = [
   "hasEarlierContributionPeriods",
 ] as const;
 
+/** The columns a row cannot do without (the others have defaults or apply to some rows only). */
+const requiredColumns = ["idNumber", "nationality", "name", "dateOfBirth", "occupation", "startDate", "basic"];
+
+/**
+ * Problems with a CSV header: a required column missing, a column repeated, or one that is not an
+ * upload column. A misspelt column would otherwise be dropped without a word, and a wage upload
+ * whose housing column was misnamed would bill every row without its housing allowance.
+ */
+export function uploadHeaderProblems(header: readonly string[]): { path: string; message: string }[] {
+  const known = new Set<string>(uploadColumns);
+  const seen = new Set<string>();
+  const problems: { path: string; message: string }[] = [];
+  for (const column of header) {
+    if (!known.has(column)) problems.push({ path: "header", message: `unknown column "${column}"` });
+    else if (seen.has(column)) problems.push({ path: "header", message: `column "${column}" appears twice` });
+    seen.add(column);
+  }
+  for (const column of requiredColumns) {
+    if (!seen.has(column)) problems.push({ path: "header", message: `column "${column}" is missing` });
+  }
+  return problems;
+}
+
+/** The longest texts the single-employee endpoint takes (schemas.ts). */
+const textLimits: Record<string, number> = { name: 200, occupation: 200, correctionReason: 500 };
+
 const NATIONALITIES = new Set(["SAUDI", "GCC", "OTHER"]);
 const GCC_COUNTRIES = new Set(["KW", "BH", "OM", "QA", "AE"]);
 
@@ -78,10 +104,17 @@ export function validateUploadRow(
   currentMonth: ContributionMonth,
 ): StagedRow | RowError[] {
   const errors: RowError[] = [];
+  const limited = (field: string, value: string | undefined): string | undefined => {
+    const limit = textLimits[field];
+    if (value !== undefined && limit !== undefined && value.length > limit) {
+      errors.push({ code: "VALIDATION_FAILED", field, message: `${field} is at most ${limit} characters` });
+    }
+    return value;
+  };
   const required = (field: string): string | undefined => {
     const value = text(raw, field);
     if (value === undefined) errors.push({ code: "VALIDATION_FAILED", field, message: `${field} is required` });
-    return value;
+    return limited(field, value);
   };
   const date = (field: string, value: string | undefined): BusinessDate | undefined => {
     if (value === undefined) return undefined;
@@ -164,6 +197,7 @@ export function validateUploadRow(
       errors.push({ code: "VALIDATION_FAILED", field: "effectiveMonth", message: "a month as YYYY-MM" });
     }
   }
+  const correctionReason = limited("correctionReason", text(raw, "correctionReason")) ?? null;
   const basic = amount("basic");
   const housing = amount("housing", "0");
   const otherAllowances = amount("otherAllowances", "0");
@@ -209,6 +243,6 @@ export function validateUploadRow(
     housing,
     otherAllowances,
     housingInKind,
-    correctionReason: text(raw, "correctionReason") ?? null,
+    correctionReason,
   };
 }
