@@ -250,7 +250,7 @@ describe("bulk upload through the direct link", () => {
     expect(await countEmployments()).toBe(before + 2);
   });
 
-  it("reads JSON Lines, reporting unreadable lines", async () => {
+  it("reads JSON Lines, reporting unreadable lines and unknown fields", async () => {
     const good = {
       idNumber: newIdNumber("NATIONAL_ID"),
       nationality: "SAUDI",
@@ -261,11 +261,16 @@ describe("bulk upload through the direct link", () => {
       basic: "12000.00",
       housing: "3000.00",
     };
-    const body = `${JSON.stringify(good)}\n{not json}\n[1,2]\n`;
+    const misnamed = { ...good, idNumber: newIdNumber("NATIONAL_ID"), housingAllowance: "3000.00" };
+    const body = `${JSON.stringify(good)}\n{not json}\n[1,2]\n${JSON.stringify(misnamed)}\n`;
     const response = await upload(body, { contentType: "application/jsonl", partial: true });
     const report = UploadReportResponse.parse(response.body);
-    expect(report).toMatchObject({ rowsReceived: 3, rowsAccepted: 1, employmentsRegistered: 1 });
-    expect(report.rejected.map((row) => row.line)).toEqual([2, 3]);
+    expect(report).toMatchObject({ rowsReceived: 4, rowsAccepted: 1, employmentsRegistered: 1 });
+    expect(report.rejected.map((row) => row.line)).toEqual([2, 3, 4]);
+    // A misnamed field is refused, not dropped: its housing would have been billed as nothing.
+    expect(report.rejected[2]?.errors).toEqual([
+      { code: "VALIDATION_FAILED", field: "housingAllowance", message: 'unknown field "housingAllowance"' },
+    ]);
   });
 
   it("honours Idempotency-Key inside the upload's transaction: a retry replays, a changed file is refused", async () => {

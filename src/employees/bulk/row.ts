@@ -50,6 +50,8 @@ export const uploadColumns = [
   "hasEarlierContributionPeriods",
 ] as const;
 
+const knownColumns: ReadonlySet<string> = new Set<string>(uploadColumns);
+
 /** The columns a row cannot do without (the others have defaults or apply to some rows only). */
 const requiredColumns = ["idNumber", "nationality", "name", "dateOfBirth", "occupation", "startDate", "basic"];
 
@@ -59,7 +61,7 @@ const requiredColumns = ["idNumber", "nationality", "name", "dateOfBirth", "occu
  * whose housing column was misnamed would bill every row without its housing allowance.
  */
 export function uploadHeaderProblems(header: readonly string[]): { path: string; message: string }[] {
-  const known = new Set<string>(uploadColumns);
+  const known = knownColumns;
   const seen = new Set<string>();
   const problems: { path: string; message: string }[] = [];
   for (const column of header) {
@@ -104,6 +106,12 @@ export function validateUploadRow(
   currentMonth: ContributionMonth,
 ): StagedRow | RowError[] {
   const errors: RowError[] = [];
+  // A CSV's columns were checked once, in its header; a JSON Lines row names its own. A misnamed
+  // field would otherwise be dropped without a word (a housing allowance billed as nothing).
+  for (const field of Object.keys(raw)) {
+    if (!knownColumns.has(field))
+      errors.push({ code: "VALIDATION_FAILED", field, message: `unknown field "${field}"` });
+  }
   const limited = (field: string, value: string | undefined): string | undefined => {
     const limit = textLimits[field];
     if (value !== undefined && limit !== undefined && value.length > limit) {
