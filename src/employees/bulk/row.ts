@@ -61,11 +61,10 @@ const requiredColumns = ["idNumber", "nationality", "name", "dateOfBirth", "occu
  * whose housing column was misnamed would bill every row without its housing allowance.
  */
 export function uploadHeaderProblems(header: readonly string[]): { path: string; message: string }[] {
-  const known = knownColumns;
   const seen = new Set<string>();
   const problems: { path: string; message: string }[] = [];
   for (const column of header) {
-    if (!known.has(column)) problems.push({ path: "header", message: `unknown column "${column}"` });
+    if (!knownColumns.has(column)) problems.push({ path: "header", message: `unknown column "${column}"` });
     else if (seen.has(column)) problems.push({ path: "header", message: `column "${column}" appears twice` });
     seen.add(column);
   }
